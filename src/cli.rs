@@ -1,0 +1,190 @@
+//! The `govgate` command line: argument parsing and dispatch to the library. Each verb is
+//! a thin adapter; the work happens in the library modules.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigError, HttpOverrides, LogFormat, LogOverrides, Overrides};
+use crate::http::{self, AppState};
+use crate::startup::{Gateway, StartupError, StoreMode};
+use crate::store::StoreError;
+use crate::{content, telemetry};
+
+/// Exit codes, documented in `govgate --help` and the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// The command failed at run time (I/O, store, network).
+    Failure = 1,
+    /// The command line was wrong (clap's own code).
+    Usage = 2,
+    /// The configuration is invalid.
+    Config = 3,
+    /// The store cannot be opened: unwritable or in use by another govgate.
+    StoreUnavailable = 4,
+    /// The input (a document, a query, a content file) is invalid.
+    InvalidInput = 5,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  failure at run time (I/O, store, network)
+  2  usage error on the command line
+  3  invalid configuration (unknown key, bad value, missing file)
+  4  store unavailable (data directory unwritable or used by another govgate)
+  5  invalid input (document, query or content file)
+
+Configuration layers, lowest first: built-in defaults, the TOML file (--config or
+GOVGATE_CONFIG), GOVGATE_* environment variables (GOVGATE_HTTP__BIND sets http.bind),
+then these flags. `govgate config show` prints the result.";
+
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (ontology release ", crate::ontology_release!(), ")");
+
+/// govgate: a cross-border AI-governance interoperability gateway.
+///
+/// It maps each jurisdiction's AI-governance instruments onto one shared RDF ontology and
+/// uses it to translate reports and data-transfer declarations between jurisdictions.
+#[derive(Debug, Parser)]
+#[command(name = "govgate", version = VERSION, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(long, global = true, env = "GOVGATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory of the embedded store (default ./govgate-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Read ontology/, mappings/ and schemas/ from DIR instead of the bundled release.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub content_dir: Option<PathBuf>,
+    /// Log format.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<CliLogFormat>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum CliLogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway: open the embedded store, load the release, serve HTTP.
+    ///
+    /// Stops gracefully on SIGINT or SIGTERM: in-flight requests get
+    /// http.shutdown_timeout_secs to finish.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (all layers merged) as TOML.
+    Show,
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    fn new(exit: Exit, message: impl ToString) -> Self {
+        Self { exit, message: message.to_string() }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(error: ConfigError) -> Self {
+        Failure::new(Exit::Config, error)
+    }
+}
+
+impl From<StartupError> for Failure {
+    fn from(error: StartupError) -> Self {
+        let exit = match &error {
+            StartupError::Store(StoreError::Locked(_) | StoreError::Unwritable { .. } | StoreError::Open { .. }) => {
+                Exit::StoreUnavailable
+            }
+            StartupError::Store(StoreError::Parse { .. }) | StartupError::NoOntology | StartupError::Content(_) => {
+                Exit::InvalidInput
+            }
+            _ => Exit::Failure,
+        };
+        Failure::new(exit, error)
+    }
+}
+
+impl Cli {
+    fn overrides(&self) -> Overrides {
+        let bind = match &self.command {
+            Command::Serve { bind } => bind.clone(),
+            Command::Config(_) => None,
+        };
+        Overrides {
+            data_dir: self.data_dir.clone(),
+            content_dir: self.content_dir.clone(),
+            http: HttpOverrides { bind },
+            log: LogOverrides {
+                format: self.log_format.map(|f| match f {
+                    CliLogFormat::Text => LogFormat::Text,
+                    CliLogFormat::Json => LogFormat::Json,
+                }),
+            },
+        }
+    }
+
+    /// Runs the command.
+    pub fn run(self) -> Result<(), Failure> {
+        let config = Config::load(self.config.as_deref(), &self.overrides())?;
+        match self.command {
+            Command::Config(ConfigCommand::Show) => {
+                let mut stdout = std::io::stdout().lock();
+                write!(stdout, "{}", config.to_toml()).map_err(|e| Failure::new(Exit::Failure, e))
+            }
+            Command::Serve { .. } => serve(config),
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), Failure> {
+    telemetry::init(&config.log);
+    let gateway = Gateway::start(config, StoreMode::Durable)?;
+    tracing::info!(
+        release = content::ONTOLOGY_RELEASE,
+        data_dir = %gateway.config.data_dir.display(),
+        load_ms = gateway.load_time.as_secs_f64() * 1e3,
+        graphs = ?gateway.load_report,
+        "store open, release loaded"
+    );
+    let runtime = actix_web::rt::System::new();
+    runtime.block_on(async move {
+        let (server, address) = http::bind(AppState::new(gateway))
+            .map_err(|e| Failure::new(Exit::Failure, format!("cannot listen: {e}")))?;
+        println!("govgate listening on http://{address} (ready at http://{address}/readyz)");
+        tracing::info!(%address, "listening");
+        server.await.map_err(|e| Failure::new(Exit::Failure, e))
+    })
+}

@@ -1,0 +1,217 @@
+//! Configuration in layers: built-in defaults < TOML file < `GOVGATE_*` environment
+//! variables < command-line flags. Every layer is checked against the same schema, so an
+//! unknown key is rejected with its name and the layer it came from.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Environment variables read by the command line itself, not by the configuration schema.
+const CLI_ENV_VARS: &[&str] = &["config"];
+
+/// The effective configuration of one govgate process.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory of the embedded RocksDB store.
+    pub data_dir: PathBuf,
+    /// Read the ontology, mappings and schemas from this directory instead of the bundle
+    /// compiled into the binary (for ontology and mapping authors).
+    pub content_dir: Option<PathBuf>,
+    pub http: HttpConfig,
+    pub sparql: SparqlConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SparqlConfig {
+    /// Time a query gets unless it asks for less (the `timeout` parameter, in seconds).
+    pub timeout_secs: u64,
+    /// The most a query may ask for.
+    pub max_timeout_secs: u64,
+    /// Solutions or triples in one answer; a larger answer is an error, never cut silently.
+    pub max_results: usize,
+    /// Queries evaluated at once; more wait their turn.
+    pub max_concurrent: usize,
+    /// Longest query text accepted, in bytes.
+    pub max_query_bytes: usize,
+}
+
+impl Default for SparqlConfig {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 10,
+            max_timeout_secs: 60,
+            max_results: 100_000,
+            max_concurrent: 4,
+            max_query_bytes: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address of the public listener.
+    pub bind: SocketAddr,
+    /// Worker threads; 0 means one per CPU.
+    pub workers: usize,
+    /// Largest request body accepted on any route, in bytes.
+    pub body_limit_bytes: usize,
+    /// Time a request may take from its first byte to its response.
+    pub request_timeout_secs: u64,
+    /// Time in-flight requests get to finish after a shutdown signal.
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `govgate=debug,actix_web=info`.
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("govgate-data"),
+            content_dir: None,
+            http: HttpConfig::default(),
+            sparql: SparqlConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            workers: 0,
+            body_limit_bytes: 10 * 1024 * 1024,
+            request_timeout_secs: 30,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: LogFormat::Text, filter: "info".to_owned() }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers in charge.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "HttpOverrides::is_empty")]
+    pub http: HttpOverrides,
+    #[serde(skip_serializing_if = "LogOverrides::is_empty")]
+    pub log: LogOverrides,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct HttpOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct LogOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<LogFormat>,
+}
+
+impl HttpOverrides {
+    fn is_empty(&self) -> bool {
+        self.bind.is_none()
+    }
+}
+
+impl LogOverrides {
+    fn is_empty(&self) -> bool {
+        self.format.is_none()
+    }
+}
+
+/// A configuration that cannot be used, with the key and the layer at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("configuration file `{0}` does not exist")]
+    MissingFile(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Builds the effective configuration from every layer; the environment layer reads
+    /// the process's `GOVGATE_*` variables (`GOVGATE_HTTP__BIND` sets `http.bind`).
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError::MissingFile(file.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let env = Env::prefixed("GOVGATE_").ignore(CLI_ENV_VARS).split("__");
+        figment = figment.merge(env).merge(Serialized::defaults(overrides));
+        figment.extract::<Config>().map_err(|e| ConfigError::Invalid(one_line(e)))
+    }
+
+    /// The effective configuration as TOML, the form `govgate config show` prints.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render configuration: {e}"))
+    }
+}
+
+/// Renders a figment error as one line that names the key and the layer.
+fn one_line(errors: figment::Error) -> String {
+    errors
+        .into_iter()
+        .map(|error| {
+            let key = if error.path.is_empty() { None } else { Some(error.path.join(".")) };
+            let source = error.metadata.as_ref().map(|m| match &m.source {
+                Some(source) => format!("{} ({source})", m.name),
+                None => m.name.to_string(),
+            });
+            let mut message = error.kind.to_string();
+            if let Some(key) = key {
+                message = format!("key `{key}`: {message}");
+            }
+            if let Some(source) = source {
+                message = format!("{message}, in {source}");
+            }
+            message
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        })
+    }
+}

@@ -1,0 +1,89 @@
+//! The public HTTP API: a thin adapter over the library. Handlers extract, call one
+//! library function and map the result; errors leave as RFC 9457 problem documents.
+//!
+//! [`app`] builds the application for both `govgate serve` and the tests; [`bind`]
+//! puts it on a socket with the configured limits and graceful shutdown.
+
+mod health;
+pub mod metrics;
+pub mod observe;
+mod openapi;
+pub mod problem;
+mod sparql;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+pub use openapi::ApiDoc;
+
+use crate::startup::Gateway;
+use metrics::Metrics;
+use problem::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub gateway: Arc<Gateway>,
+    pub metrics: Arc<Metrics>,
+    sparql_gate: Arc<sparql::QueryGate>,
+}
+
+impl AppState {
+    pub fn new(gateway: Gateway) -> Self {
+        let gate =
+            sparql::QueryGate(Arc::new(tokio::sync::Semaphore::new(gateway.config.sparql.max_concurrent.max(1))));
+        Self { gateway: Arc::new(gateway), metrics: Arc::new(Metrics::new()), sparql_gate: Arc::new(gate) }
+    }
+}
+
+/// The application: routes, limits and the observing middleware.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let limit = state.gateway.config.http.body_limit_bytes;
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(limit))
+        .app_data(web::JsonConfig::default().limit(limit))
+        .app_data(web::FormConfig::default().limit(limit))
+        .wrap(from_fn(observe::observe))
+        .configure(health::routes)
+        .configure(openapi::routes)
+        .configure(sparql::routes)
+        .default_service(web::to(not_found))
+}
+
+async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(request.path().to_owned()))
+}
+
+/// Binds the public listener; the returned server runs until stopped by a signal
+/// (SIGINT/SIGTERM: in-flight requests get `shutdown_timeout_secs` to finish) or its handle.
+pub fn bind(state: AppState) -> io::Result<(Server, SocketAddr)> {
+    let http = state.gateway.config.http.clone();
+    let mut server = HttpServer::new(move || app(state.clone()))
+        .shutdown_timeout(http.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(http.request_timeout_secs.max(1)))
+        .client_disconnect_timeout(Duration::from_secs(5));
+    if http.workers > 0 {
+        server = server.workers(http.workers);
+    }
+    let server = server.bind(http.bind)?;
+    let address = server.addrs().first().copied().ok_or_else(|| io::Error::other("bound to no address"))?;
+    Ok((server.run(), address))
+}

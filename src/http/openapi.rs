@@ -1,0 +1,36 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and served at
+//! `/v1/openapi.json`, so it cannot drift from the code.
+
+use actix_web::web;
+use utoipa::OpenApi;
+
+use super::problem::Problem;
+use super::{health, sparql};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "govgate",
+        description = "Cross-border AI-governance interoperability gateway. Errors are RFC 9457 \
+                       problem documents (application/problem+json); every response carries an \
+                       x-request-id header.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    paths(health::healthz, health::readyz, health::metrics, openapi_json, sparql::query_get, sparql::query_post),
+    components(schemas(Problem, health::Health, health::Readiness)),
+    tags(
+        (name = "operations", description = "Liveness, readiness, metrics and this document"),
+        (name = "sparql", description = "SPARQL 1.1 Protocol over the public graphs: the ontology release and the crosswalks")
+    )
+)]
+pub struct ApiDoc;
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.route("/v1/openapi.json", web::get().to(openapi_json));
+}
+
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "This OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
+    web::Json(ApiDoc::openapi())
+}

@@ -1,0 +1,85 @@
+//! Counts per module: instruments, provisions, duties, concepts and labels by language.
+//! The README's table comes from `govgate ontology stats`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Ontology, OntologyError, graph_file, text};
+
+/// The counts of one ontology file.
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct ModuleStats {
+    pub file: String,
+    pub instruments: u64,
+    pub provisions: u64,
+    pub obligations: u64,
+    pub prohibitions: u64,
+    pub rights: u64,
+    pub concepts: u64,
+    pub triples: u64,
+    /// Labels (skos:prefLabel, skos:altLabel, rdfs:label) by language tag.
+    pub labels: BTreeMap<String, u64>,
+}
+
+/// One query per figure, each grouped by file.
+const COUNTS: &[(&str, &str)] = &[
+    ("instruments", "?s a gg:Instrument"),
+    ("provisions", "?s a gg:Provision"),
+    ("obligations", "?s a gg:Obligation"),
+    ("prohibitions", "?s a gg:Prohibition"),
+    ("rights", "?s a gg:Right"),
+    ("concepts", "?s a skos:Concept"),
+    ("concepts", "?s a ?c . ?c rdfs:subClassOf skos:Concept"),
+];
+
+pub fn stats(ontology: &Ontology) -> Result<Vec<ModuleStats>, OntologyError> {
+    let mut modules: BTreeMap<String, ModuleStats> = ontology
+        .files()
+        .iter()
+        .map(|file| (file.clone(), ModuleStats { file: file.clone(), ..Default::default() }))
+        .collect();
+    let mut concepts: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for (figure, pattern) in COUNTS {
+        let rows = ontology.select(&format!(
+            "SELECT ?file ?s WHERE {{ GRAPH ?file {{ ?s a ?any }} {{ {pattern} }} FILTER(isIRI(?s)) }}"
+        ))?;
+        let mut counts: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            counts.entry(graph_file(row[0].as_ref().expect("bound"))).or_default().insert(text(&row[1]));
+        }
+        for (file, subjects) in counts {
+            let Some(module) = modules.get_mut(&file) else { continue };
+            match *figure {
+                "instruments" => module.instruments = subjects.len() as u64,
+                "provisions" => module.provisions = subjects.len() as u64,
+                "obligations" => module.obligations = subjects.len() as u64,
+                "prohibitions" => module.prohibitions = subjects.len() as u64,
+                "rights" => module.rights = subjects.len() as u64,
+                _ => concepts.entry(file).or_default().extend(subjects),
+            }
+        }
+    }
+    for (file, subjects) in concepts {
+        if let Some(module) = modules.get_mut(&file) {
+            module.concepts = subjects.len() as u64;
+        }
+    }
+    for row in ontology.select("SELECT ?file (COUNT(*) AS ?n) WHERE { GRAPH ?file { ?s ?p ?o } } GROUP BY ?file")? {
+        if let Some(module) = modules.get_mut(&graph_file(row[0].as_ref().expect("bound"))) {
+            module.triples = text(&row[1]).parse().unwrap_or(0);
+        }
+    }
+    let labels = ontology.select(
+        "SELECT ?file (LANG(?l) AS ?lang) (COUNT(*) AS ?n) WHERE { \
+         GRAPH ?file { ?s skos:prefLabel|skos:altLabel|rdfs:label ?l } } GROUP BY ?file (LANG(?l))",
+    )?;
+    for row in labels {
+        if let Some(module) = modules.get_mut(&graph_file(row[0].as_ref().expect("bound"))) {
+            let lang = text(&row[1]);
+            let lang = if lang.is_empty() { "none".to_owned() } else { lang };
+            module.labels.insert(lang, text(&row[2]).parse().unwrap_or(0));
+        }
+    }
+    Ok(modules.into_values().collect())
+}

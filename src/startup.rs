@@ -1,0 +1,75 @@
+//! Bringing a gateway up: choose the content, open the store, load the release into it.
+//! `serve` and the one-shot CLI verbs start the same way.
+
+use std::time::{Duration, Instant};
+
+use oxigraph::io::RdfFormat;
+
+use crate::config::Config;
+use crate::content::{Content, ContentError, ONTOLOGY_RELEASE};
+use crate::store::load::{self, GraphSource, LoadAction};
+use crate::store::{GraphKind, Store, StoreError};
+
+/// Where the store lives for this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreMode {
+    /// The durable RocksDB store in `data_dir`.
+    Durable,
+    /// A store in memory, gone when the process ends.
+    InMemory,
+}
+
+/// A gateway's shared state once it is up.
+#[derive(Clone)]
+pub struct Gateway {
+    pub config: Config,
+    pub content: Content,
+    pub store: Store,
+    pub load_report: Vec<(GraphKind, LoadAction)>,
+    pub load_time: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartupError {
+    #[error(transparent)]
+    Content(#[from] ContentError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the content has no ontology (no `ontology/*.ttl` files)")]
+    NoOntology,
+}
+
+impl Gateway {
+    /// Opens the store and brings the release content into it.
+    pub fn start(config: Config, mode: StoreMode) -> Result<Self, StartupError> {
+        let content = match &config.content_dir {
+            Some(dir) => Content::from_dir(dir)?,
+            None => Content::bundled(),
+        };
+        let store = match mode {
+            StoreMode::Durable => Store::open(&config.data_dir)?,
+            StoreMode::InMemory => Store::in_memory()?,
+        };
+        let started = Instant::now();
+        let sources = release_sources(&content)?;
+        let load_report = load::sync(&store, &sources)?;
+        let load_time = started.elapsed();
+        Ok(Self { config, content, store, load_report, load_time })
+    }
+
+    /// The ontology release graph this gateway serves.
+    pub fn ontology_graph(&self) -> GraphKind {
+        GraphKind::Ontology { release: ONTOLOGY_RELEASE.to_owned() }
+    }
+}
+
+/// The graphs a release is made of: the ontology (every Turtle file below `ontology/`).
+fn release_sources(content: &Content) -> Result<Vec<GraphSource<'_>>, StartupError> {
+    let ontology: Vec<_> =
+        content.files("ontology/", ".ttl").map(|f| (f.path.as_str(), f.bytes.as_ref(), RdfFormat::Turtle)).collect();
+    if ontology.is_empty() {
+        return Err(StartupError::NoOntology);
+    }
+    Ok(vec![GraphSource { kind: GraphKind::Ontology { release: ONTOLOGY_RELEASE.to_owned() }, files: ontology }])
+}

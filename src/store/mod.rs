@@ -1,0 +1,127 @@
+//! The RDF store: oxigraph's RocksDB-backed store in a data directory (durable), or an
+//! in-memory store for tests and one-shot CLI runs. This module owns the named-graph
+//! policy ([`graphs`]) and the versioned start-up loading of release content ([`load`]).
+
+pub mod graphs;
+pub mod load;
+
+use std::fs::{self, File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use oxigraph::model::{GraphNameRef, NamedNode, NamedOrBlankNode};
+use oxigraph::store::StorageError;
+
+pub use graphs::GraphKind;
+
+/// Name of the lock file that keeps two govgate processes off one data directory.
+const LOCK_FILE: &str = "govgate.lock";
+
+/// A handle on the store; cheap to clone, shared by every part of the process.
+#[derive(Clone)]
+pub struct Store {
+    inner: oxigraph::store::Store,
+    location: Option<PathBuf>,
+    /// Held for the life of the process: the OS releases it when the last clone drops.
+    _lock: Option<Arc<File>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("data directory `{path}` is not writable: {source}")]
+    Unwritable { path: PathBuf, source: std::io::Error },
+    #[error("data directory `{0}` is in use by another govgate process")]
+    Locked(PathBuf),
+    #[error("cannot open the store in `{path}`: {source}")]
+    Open { path: PathBuf, source: StorageError },
+    #[error("store error: {0}")]
+    Storage(#[from] StorageError),
+    #[error("`{file}`: {message}")]
+    Parse { file: String, message: String },
+}
+
+impl Store {
+    /// Opens (creating if needed) the durable store in `dir`, refusing a directory that
+    /// another govgate process holds.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let unwritable = |source| StoreError::Unwritable { path: dir.to_owned(), source };
+        fs::create_dir_all(dir).map_err(unwritable)?;
+        let lock =
+            File::options().create(true).truncate(false).write(true).open(dir.join(LOCK_FILE)).map_err(unwritable)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.to_owned())),
+            Err(TryLockError::Error(source)) => return Err(unwritable(source)),
+        }
+        let inner = oxigraph::store::Store::open(dir.join("rdf"))
+            .map_err(|source| StoreError::Open { path: dir.to_owned(), source })?;
+        Ok(Self { inner, location: Some(dir.to_owned()), _lock: Some(Arc::new(lock)) })
+    }
+
+    /// A fresh store that lives in memory only.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(Self { inner: oxigraph::store::Store::new()?, location: None, _lock: None })
+    }
+
+    /// The data directory, or `None` for an in-memory store.
+    pub fn location(&self) -> Option<&Path> {
+        self.location.as_deref()
+    }
+
+    /// The underlying oxigraph store, for the modules that evaluate SPARQL over it.
+    pub fn oxigraph(&self) -> &oxigraph::store::Store {
+        &self.inner
+    }
+
+    /// Number of quads in one graph.
+    pub fn graph_len(&self, kind: &GraphKind) -> Result<usize, StoreError> {
+        let iri = kind.iri();
+        let mut count = 0;
+        for quad in self.inner.quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(iri.as_ref()))) {
+            quad?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Whether a graph holds at least one quad.
+    pub fn has_graph(&self, kind: &GraphKind) -> Result<bool, StoreError> {
+        let iri = kind.iri();
+        let graph = GraphNameRef::NamedNode(iri.as_ref());
+        Ok(self.inner.quads_for_pattern(None, None, None, Some(graph)).next().transpose()?.is_some())
+    }
+
+    /// The named graphs govgate knows, with what they hold.
+    pub fn graphs(&self) -> Result<Vec<(NamedNode, GraphKind)>, StoreError> {
+        let mut graphs = Vec::new();
+        for graph in self.inner.named_graphs() {
+            if let NamedOrBlankNode::NamedNode(iri) = graph?
+                && let Some(kind) = GraphKind::parse(iri.as_ref())
+            {
+                graphs.push((iri, kind));
+            }
+        }
+        Ok(graphs)
+    }
+
+    /// The graphs the public may see: the ontology release and the mapping sets.
+    pub fn public_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
+        Ok(self.graphs()?.into_iter().filter(|(_, kind)| kind.is_public()).map(|(iri, _)| iri).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_open_of_the_same_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Store::open(dir.path()).unwrap();
+        let second = Store::open(dir.path());
+        assert!(matches!(second, Err(StoreError::Locked(_))), "{:?}", second.err());
+        drop(first);
+        Store::open(dir.path()).expect("the lock goes with the first store");
+    }
+}

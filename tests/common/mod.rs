@@ -1,0 +1,59 @@
+//! Helpers shared by the integration tests: a real gateway on 127.0.0.1, port 0.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use actix_web::dev::ServerHandle;
+use govgate::config::Config;
+use govgate::http::{self, AppState};
+use govgate::startup::{Gateway, StoreMode};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub handle: ServerHandle,
+    pub client: reqwest::Client,
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub data_dir: TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+}
+
+/// A configuration for tests: loopback, a free port, one worker, data in `data_dir`.
+pub fn test_config(data_dir: &Path) -> Config {
+    let mut config = Config { data_dir: data_dir.to_owned(), ..Default::default() };
+    config.http.bind = "127.0.0.1:0".parse().unwrap();
+    config.http.workers = 1;
+    config.http.shutdown_timeout_secs = 10;
+    config
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a gateway on its own durable store in a temporary directory.
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
+    install_crypto_provider();
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(data_dir.path());
+    customise(&mut config);
+    let gateway = tokio::task::spawn_blocking(move || Gateway::start(config, StoreMode::Durable))
+        .await
+        .unwrap()
+        .expect("gateway starts");
+    let (server, address) = http::bind(AppState::new(gateway)).expect("binds");
+    let handle = server.handle();
+    let server = tokio::spawn(server);
+    TestApp { address, handle, client: reqwest::Client::new(), server, data_dir }
+}
+
+/// reqwest is built without a default TLS provider; tests use ring, like the server.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
