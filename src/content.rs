@@ -74,6 +74,14 @@ impl Content {
         Ok(Self { files })
     }
 
+    /// Content made of the given (path, bytes) files, for tools and tests.
+    pub fn from_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Self {
+        let mut files: Vec<ContentFile> =
+            files.into_iter().map(|(path, bytes)| ContentFile { path, bytes: Cow::Owned(bytes) }).collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Self { files }
+    }
+
     /// Files whose path starts with `prefix` and ends with `suffix`.
     pub fn files<'a>(&'a self, prefix: &'a str, suffix: &'a str) -> impl Iterator<Item = &'a ContentFile> {
         self.files.iter().filter(move |f| f.path.starts_with(prefix) && f.path.ends_with(suffix))

@@ -169,7 +169,8 @@ fn normalise_identifier(value: &str) -> String {
 
 /// Provisions: their IRI sits under their instrument, its segments and the identifier
 /// properties agree, and they carry a citation, a date and a source (their own or their
-/// instrument's).
+/// instrument's). A date is the date of application, of the document or of publication,
+/// or a dated status change: the reference does not give every instrument a day.
 fn provisions(ontology: &Ontology, findings: &mut Vec<Finding>) -> Result<(), OntologyError> {
     let rows = ontology.select(
         r##"SELECT ?p ?file ?instrument ?citation ?local ?date ?source
@@ -179,7 +180,12 @@ fn provisions(ontology: &Ontology, findings: &mut Vec<Finding>) -> Result<(), On
             OPTIONAL { ?p gg:instrument ?instrument }
             OPTIONAL { ?p gg:citation ?citation }
             OPTIONAL { ?p eli:id_local ?local }
-            OPTIONAL { { ?p eli:date_applicability ?date } UNION { ?p gg:instrument/eli:date_applicability ?date } }
+            OPTIONAL {
+              { ?p ?dated ?date FILTER(?dated IN (eli:date_applicability, eli:date_document, eli:date_publication, dct:issued)) }
+              UNION { ?p gg:instrument ?i . ?i ?dated ?date
+                      FILTER(?dated IN (eli:date_applicability, eli:date_document, eli:date_publication, dct:issued)) }
+              UNION { ?p gg:instrument/gg:statusChange/gg:changeDate ?date }
+            }
             OPTIONAL { { ?p dct:source|gg:sourceKey ?source } UNION { ?p gg:instrument/(dct:source|gg:sourceKey) ?source } }
             OPTIONAL {
               ?p ?prop ?value
@@ -233,7 +239,7 @@ fn provisions(ontology: &Ontology, findings: &mut Vec<Finding>) -> Result<(), On
             add(findings, "no eli:id_local".to_owned());
         }
         if text(&row[5]).is_empty() {
-            add(findings, "no eli:date_applicability on the provision or its instrument".to_owned());
+            add(findings, "no date (applicability, document, publication or a dated status change) on the provision or its instrument".to_owned());
         }
         if text(&row[6]).is_empty() {
             add(findings, "no source (dct:source or gg:sourceKey) on the provision or its instrument".to_owned());
@@ -265,47 +271,53 @@ fn confidence(ontology: &Ontology, findings: &mut Vec<Finding>) -> Result<(), On
 /// Duties and rights link to the provision they come from, who bears or holds them, and
 /// their topic.
 fn duties(ontology: &Ontology, findings: &mut Vec<Finding>) -> Result<(), OntologyError> {
-    let rows = ontology.select(
-        r#"SELECT DISTINCT ?s ?file ?missing WHERE {
-            GRAPH ?file { ?s a ?type }
-            VALUES ?type { gg:Obligation gg:Prohibition gg:Right }
-            {
-              FILTER NOT EXISTS { ?s gg:derivedFromProvision ?p . ?p a gg:Provision }
-              BIND("gg:derivedFromProvision pointing at a gg:Provision" AS ?missing)
-            } UNION {
-              FILTER NOT EXISTS { ?s gg:dutyBearer|gg:rightHolder ?role }
-              BIND("gg:dutyBearer (or gg:rightHolder for a right)" AS ?missing)
-            } UNION {
-              FILTER NOT EXISTS { ?s gg:obligationTopic ?topic }
-              BIND("gg:obligationTopic" AS ?missing)
-            }
-          }"#,
-    )?;
-    for row in rows {
-        findings.push(finding("duty", &row[1], &row[0], format!("no {}", text(&row[2]))));
+    let duty = "GRAPH ?file { ?s a ?type } VALUES ?type { gg:Obligation gg:Prohibition gg:Right }";
+    let conditions = [
+        (
+            "?s gg:derivedFromProvision ?p . ?p a ?kind VALUES ?kind { gg:Provision gg:Instrument }",
+            "no gg:derivedFromProvision pointing at a gg:Provision (or the gg:Instrument when the reference gives no article)",
+        ),
+        ("?s gg:dutyBearer|gg:rightHolder ?role", "no gg:dutyBearer (or gg:rightHolder for a right)"),
+        ("?s gg:obligationTopic ?topic", "no gg:obligationTopic"),
+    ];
+    for (condition, message) in conditions {
+        missing(ontology, findings, "duty", duty, condition, message)?;
     }
     Ok(())
 }
 
 /// Property shapes cite the provision that asks for the field, and say why they fail.
+/// Anonymous node shapes nested in a property shape (`sh:node [...]`) are parts of that
+/// property shape, which carries the message and the citation.
 fn shapes(ontology: &Ontology, findings: &mut Vec<Finding>) -> Result<(), OntologyError> {
-    let rows = ontology.select(
-        r#"SELECT DISTINCT ?node ?file ?missing WHERE {
-            GRAPH ?file { ?shape a sh:NodeShape ; sh:property ?node }
-            {
-              FILTER NOT EXISTS { ?node sh:path ?path }
-              BIND("sh:path" AS ?missing)
-            } UNION {
-              FILTER NOT EXISTS { ?node sh:message ?message }
-              BIND("sh:message" AS ?missing)
-            } UNION {
-              FILTER NOT EXISTS { ?node rdfs:seeAlso ?provision . ?provision a gg:Provision }
-              BIND("rdfs:seeAlso pointing at the gg:Provision that requires the field" AS ?missing)
-            }
-          }"#,
-    )?;
+    let property_shape = "GRAPH ?file { ?shape a sh:NodeShape ; sh:property ?s } FILTER(isIRI(?shape))";
+    let conditions = [
+        ("?s sh:path ?path", "property shape has no sh:path"),
+        ("?s sh:message ?message", "property shape has no sh:message"),
+        (
+            "?s rdfs:seeAlso ?provision . ?provision a gg:Provision",
+            "property shape has no rdfs:seeAlso pointing at the gg:Provision that requires the field",
+        ),
+    ];
+    for (condition, message) in conditions {
+        missing(ontology, findings, "shape", property_shape, condition, message)?;
+    }
+    Ok(())
+}
+
+/// Adds a finding for every `?s` (in `?file`) matched by `pattern` that lacks `condition`.
+fn missing(
+    ontology: &Ontology,
+    findings: &mut Vec<Finding>,
+    rule: &'static str,
+    pattern: &str,
+    condition: &str,
+    message: &str,
+) -> Result<(), OntologyError> {
+    let rows = ontology
+        .select(&format!("SELECT DISTINCT ?s ?file WHERE {{ {pattern} FILTER NOT EXISTS {{ {condition} }} }}"))?;
     for row in rows {
-        findings.push(finding("shape", &row[1], &row[0], format!("property shape has no {}", text(&row[2]))));
+        findings.push(finding(rule, &row[1], &row[0], message));
     }
     Ok(())
 }
@@ -335,6 +347,136 @@ fn dpv_reuse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::Content;
+
+    const PREFIXES: &str = "@prefix gg: <https://w3id.org/govgate/core#> .
+@prefix eli: <http://data.europa.eu/eli/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://w3id.org/govgate/j/xx/test#> .
+";
+
+    /// A minimal hub: the terms the test module uses, with their labels.
+    const HUB: &str = r#"
+gg:Provision a owl:Class ; rdfs:label "provision"@en, "条款"@zh-Hans ; rdfs:comment "A provision."@en .
+gg:Obligation a owl:Class ; rdfs:label "obligation"@en, "义务"@zh-Hans ; rdfs:comment "A duty."@en .
+gg:Instrument a owl:Class ; rdfs:label "instrument"@en, "文书"@zh-Hans ; rdfs:comment "An instrument."@en .
+gg:Confirmed a skos:Concept ; skos:prefLabel "confirmed"@en, "已确认"@zh-Hans ; skos:definition "Confirmed."@en .
+gg:Provider a skos:Concept ; skos:prefLabel "provider"@en, "提供者"@zh-Hans ; skos:definition "A provider."@en .
+gg:TopicX a skos:Concept ; skos:prefLabel "topic"@en, "主题"@zh-Hans ; skos:definition "A topic."@en .
+"#;
+
+    /// A minimal module that follows every convention.
+    const MODULE: &str = r#"
+<https://w3id.org/govgate/eli/xx/test> a gg:Instrument ; skos:prefLabel "Test Act"@en ; skos:definition "A test act."@en ;
+    eli:date_applicability "2024-01-01"^^xsd:date ; gg:sourceKey "S:TEST" ; gg:confidence gg:Confirmed .
+<https://w3id.org/govgate/eli/xx/test/art_3/par_2> a gg:Provision ; gg:instrument <https://w3id.org/govgate/eli/xx/test> ;
+    gg:article "3" ; gg:paragraph "2" ; eli:id_local "Art. 3(2)" ; gg:citation "TEST Art. 3(2)" ;
+    skos:prefLabel "Art. 3(2)"@en ; gg:confidence gg:Confirmed .
+ex:Duty a gg:Obligation ; skos:prefLabel "a duty"@en ; skos:definition "Do it."@en ; gg:confidence gg:Confirmed ;
+    gg:derivedFromProvision <https://w3id.org/govgate/eli/xx/test/art_3/par_2> ; gg:dutyBearer gg:Provider ; gg:obligationTopic gg:TopicX .
+"#;
+
+    /// Every property the fixtures use, declared so the undefined-term rule is satisfied.
+    fn hub() -> String {
+        let properties = [
+            "instrument",
+            "article",
+            "paragraph",
+            "point",
+            "citation",
+            "confidence",
+            "sourceKey",
+            "derivedFromProvision",
+            "dutyBearer",
+            "obligationTopic",
+            "relatedTo",
+        ];
+        let mut hub = format!("{PREFIXES}{HUB}");
+        for p in properties.iter().filter(|p| **p != "relatedTo") {
+            hub.push_str(&format!(
+                "gg:{p} a owl:ObjectProperty ; rdfs:label \"{p}\"@en, \"属性\"@zh-Hans ; rdfs:comment \"{p}\"@en .\n"
+            ));
+        }
+        hub
+    }
+
+    fn findings(extra: &str) -> Vec<Finding> {
+        let content = Content::from_files([
+            ("ontology/core.ttl".to_owned(), hub().into_bytes()),
+            ("ontology/modules/xx/test.ttl".to_owned(), format!("{PREFIXES}{MODULE}{extra}").into_bytes()),
+        ]);
+        let ontology = Ontology::from_content(&content).unwrap();
+        let dpv: HashSet<String> = ["https://w3id.org/dpv#Obligation".to_owned()].into();
+        check(&ontology, Some(&dpv)).unwrap()
+    }
+
+    fn rules(extra: &str) -> Vec<&'static str> {
+        findings(extra).into_iter().map(|f| f.rule).collect()
+    }
+
+    #[test]
+    fn chinese_labels_are_required_in_the_hub_and_chinese_modules() {
+        let content = Content::from_files([
+            ("ontology/core.ttl".to_owned(), hub().into_bytes()),
+            ("ontology/modules/cn/test.ttl".to_owned(), format!("{PREFIXES}{MODULE}").into_bytes()),
+        ]);
+        let found = check(&Ontology::from_content(&content).unwrap(), None).unwrap();
+        assert_eq!(found.iter().filter(|f| f.rule == "label-zh").count(), 3, "{found:?}");
+    }
+
+    #[test]
+    fn a_module_that_follows_the_conventions_has_no_findings() {
+        assert_eq!(findings(""), vec![]);
+    }
+
+    #[test]
+    fn each_rule_catches_its_violation() {
+        assert_eq!(rules("ex:Duty gg:relatedTo ex:Nowhere ."), ["undefined-term", "undefined-term"]);
+        assert_eq!(
+            rules("ex:Bare a gg:Obligation ."),
+            ["confidence", "definition-en", "duty", "duty", "duty", "label-en"]
+        );
+        assert_eq!(
+            rules("<https://w3id.org/govgate/eli/xx/test/art_3/par_2> gg:point \"1\" ."),
+            ["provision"],
+            "an identifier the path does not have"
+        );
+        assert_eq!(
+            rules(
+                "<https://w3id.org/govgate/eli/xx/test/chapter_1> a gg:Provision ; gg:instrument <https://w3id.org/govgate/eli/xx/test> ; eli:id_local \"Ch. 1\" ; gg:citation \"TEST Ch. 1\" ; skos:prefLabel \"c\"@en, \"章\"@zh-Hans ; gg:confidence gg:Confirmed ."
+            ),
+            ["provision"],
+            "an undocumented path segment"
+        );
+        assert_eq!(
+            rules(
+                "ex:Duty2 a gg:Obligation ; skos:prefLabel \"d\"@en, \"义务\"@zh-Hans ; skos:definition \"d\"@en ; gg:confidence gg:Confirmed ; gg:derivedFromProvision <https://w3id.org/govgate/eli/xx/test/art_3/par_2> ; gg:obligationTopic gg:TopicX ."
+            ),
+            ["duty"]
+        );
+        assert_eq!(
+            rules("ex:Shape a sh:NodeShape ; sh:property [ sh:path gg:instrument ; sh:message \"m\" ] ."),
+            ["shape"]
+        );
+        assert_eq!(rules("ex:Duty skos:closeMatch <https://w3id.org/dpv#NoSuchTerm> ."), ["dpv-term"]);
+    }
+
+    #[test]
+    fn a_term_typed_in_two_files_is_minted_twice() {
+        let content = Content::from_files([
+            ("ontology/core.ttl".to_owned(), hub().into_bytes()),
+            ("ontology/modules/xx/test.ttl".to_owned(), format!("{PREFIXES}{MODULE}").into_bytes()),
+            ("ontology/modules/xx/other.ttl".to_owned(), format!("{PREFIXES}ex:Duty a gg:Obligation .").into_bytes()),
+        ]);
+        let ontology = Ontology::from_content(&content).unwrap();
+        let found = check(&ontology, None).unwrap();
+        assert!(found.iter().any(|f| f.rule == "minted-twice"), "{found:?}");
+    }
 
     #[test]
     fn path_segments_become_identifier_properties() {

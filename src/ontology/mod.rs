@@ -82,7 +82,7 @@ impl Ontology {
 
     /// Runs a SELECT query (with [`PREFIXES`]) over the union of all files and returns
     /// its rows; unbound variables come back as `None`.
-    pub(crate) fn select(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>, OntologyError> {
+    pub fn select(&self, query: &str) -> Result<Vec<Vec<Option<Term>>>, OntologyError> {
         let query = format!("{PREFIXES}{query}");
         let mut prepared =
             SparqlEvaluator::new().parse_query(&query).map_err(|e| OntologyError::Query(format!("{e}: {query}")))?;

@@ -71,8 +71,8 @@ pub fn stats(ontology: &Ontology) -> Result<Vec<ModuleStats>, OntologyError> {
         }
     }
     let labels = ontology.select(
-        "SELECT ?file (LANG(?l) AS ?lang) (COUNT(*) AS ?n) WHERE { \
-         GRAPH ?file { ?s skos:prefLabel|skos:altLabel|rdfs:label ?l } } GROUP BY ?file (LANG(?l))",
+        "SELECT ?file ?lang (COUNT(*) AS ?n) WHERE { \
+         GRAPH ?file { ?s skos:prefLabel|skos:altLabel|rdfs:label ?l } BIND(LANG(?l) AS ?lang) } GROUP BY ?file ?lang",
     )?;
     for row in labels {
         if let Some(module) = modules.get_mut(&graph_file(row[0].as_ref().expect("bound"))) {
@@ -82,4 +82,61 @@ pub fn stats(ontology: &Ontology) -> Result<Vec<ModuleStats>, OntologyError> {
         }
     }
     Ok(modules.into_values().collect())
+}
+
+/// The counts as a Markdown table, with a total row.
+pub fn table(modules: &[ModuleStats]) -> String {
+    let mut out = String::from(
+        "| module | instruments | provisions | obligations | prohibitions | rights | concepts | labels en | labels zh-Hans | other labels | triples |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut total = ModuleStats { file: "**total**".to_owned(), ..Default::default() };
+    for module in modules {
+        let (en, zh, other) = label_split(&module.labels);
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {en} | {zh} | {other} | {} |\n",
+            module.file.trim_start_matches("ontology/"),
+            module.instruments,
+            module.provisions,
+            module.obligations,
+            module.prohibitions,
+            module.rights,
+            module.concepts,
+            module.triples
+        ));
+        total.instruments += module.instruments;
+        total.provisions += module.provisions;
+        total.obligations += module.obligations;
+        total.prohibitions += module.prohibitions;
+        total.rights += module.rights;
+        total.concepts += module.concepts;
+        total.triples += module.triples;
+        for (lang, n) in &module.labels {
+            *total.labels.entry(lang.clone()).or_default() += n;
+        }
+    }
+    let (en, zh, other) = label_split(&total.labels);
+    out.push_str(&format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {en} | {zh} | {other} | {} |\n",
+        total.file,
+        total.instruments,
+        total.provisions,
+        total.obligations,
+        total.prohibitions,
+        total.rights,
+        total.concepts,
+        total.triples
+    ));
+    out
+}
+
+fn label_split(labels: &BTreeMap<String, u64>) -> (u64, u64, u64) {
+    let mut split = (0, 0, 0);
+    for (lang, n) in labels {
+        match lang.as_str() {
+            "en" => split.0 += n,
+            "zh-hans" => split.1 += n,
+            _ => split.2 += n,
+        }
+    }
+    split
 }

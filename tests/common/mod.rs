@@ -57,3 +57,18 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+
+/// The workplace's shared material (DPV, conformance suites): `GOVGATE_SHARED`, or
+/// `../shared` beside the clone, or `/work/shared`.
+pub fn shared_dir() -> std::path::PathBuf {
+    let candidates = [
+        std::env::var_os("GOVGATE_SHARED").map(std::path::PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")),
+        Some(std::path::PathBuf::from("/work/shared")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|dir| dir.join("vocab").is_dir())
+        .expect("shared material not found: set GOVGATE_SHARED")
+}
