@@ -10,8 +10,10 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-/// Environment variables read by the command line itself, not by the configuration schema.
-const CLI_ENV_VARS: &[&str] = &["config"];
+/// `GOVGATE_*` variables that are not configuration keys: the configuration file
+/// (`GOVGATE_CONFIG`, read by the command line) and the shared test material
+/// (`GOVGATE_SHARED`, read by the test tooling).
+const CLI_ENV_VARS: &[&str] = &["config", "shared"];
 
 /// The effective configuration of one govgate process.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -29,6 +29,7 @@
 //! | [`config`] | layered configuration: defaults < TOML < environment < flags |
 //! | [`content`] | the release content (ontology, mappings, schemas), bundled or from a directory |
 //! | [`store`] | the RDF store, the named-graph policy, versioned start-up loading |
+//! | [`mappings`] | the crosswalks: SSSOM reader, strict validator, chaining, exports, coverage |
 //! | [`ontology`] | the shared ontology: convention checks, statistics, citation lookup |
 //! | [`sparql`] | SPARQL evaluation with the public-graph rule and query limits |
 //! | [`startup`] | bringing a gateway up: content, store, loading |
@@ -42,6 +43,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod http;
+pub mod mappings;
 pub mod ontology;
 pub mod sparql;
 pub mod startup;

@@ -7,7 +7,8 @@ use oxigraph::io::RdfFormat;
 
 use crate::config::Config;
 use crate::content::{Content, ContentError, ONTOLOGY_RELEASE};
-use crate::store::load::{self, GraphSource, LoadAction};
+use crate::mappings;
+use crate::store::load::{self, GraphSource, LoadAction, SourceFormat};
 use crate::store::{GraphKind, Store, StoreError};
 
 /// Where the store lives for this run.
@@ -64,12 +65,30 @@ impl Gateway {
     }
 }
 
-/// The graphs a release is made of: the ontology (every Turtle file below `ontology/`).
+/// The graphs a release is made of: the ontology (every Turtle file below `ontology/`)
+/// and one graph per crosswalk mapping-set version.
 fn release_sources(content: &Content) -> Result<Vec<GraphSource<'_>>, StartupError> {
-    let ontology: Vec<_> =
-        content.files("ontology/", ".ttl").map(|f| (f.path.as_str(), f.bytes.as_ref(), RdfFormat::Turtle)).collect();
+    let ontology: Vec<_> = content
+        .files("ontology/", ".ttl")
+        .map(|f| (f.path.as_str(), f.bytes.as_ref(), SourceFormat::Rdf(RdfFormat::Turtle)))
+        .collect();
     if ontology.is_empty() {
         return Err(StartupError::NoOntology);
     }
-    Ok(vec![GraphSource { kind: GraphKind::Ontology { release: ONTOLOGY_RELEASE.to_owned() }, files: ontology }])
+    let mut sources =
+        vec![GraphSource { kind: GraphKind::Ontology { release: ONTOLOGY_RELEASE.to_owned() }, files: ontology }];
+    for file in content.files(mappings::CROSSWALKS_DIR, ".sssom.tsv") {
+        let text = std::str::from_utf8(&file.bytes)
+            .map_err(|e| StoreError::Parse { file: file.path.clone(), message: e.to_string() })?;
+        let set = mappings::sssom::read(&file.path, text)
+            .map_err(|e| StoreError::Parse { file: file.path.clone(), message: e.to_string() })?;
+        sources.push(GraphSource {
+            kind: GraphKind::MappingSet {
+                set: mappings::set_name(&file.path),
+                version: set.header.mapping_set_version,
+            },
+            files: vec![(file.path.as_str(), file.bytes.as_ref(), SourceFormat::Convert(mappings::rdf::convert))],
+        });
+    }
+    Ok(sources)
 }

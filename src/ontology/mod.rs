@@ -107,7 +107,7 @@ pub(crate) fn file_graph(path: &str) -> NamedNode {
 }
 
 /// The file path back from a graph name.
-pub(crate) fn graph_file(graph: &Term) -> String {
+pub fn graph_file(graph: &Term) -> String {
     match graph {
         Term::NamedNode(n) => n.as_str().trim_start_matches("file:///").to_owned(),
         other => other.to_string(),
@@ -115,7 +115,7 @@ pub(crate) fn graph_file(graph: &Term) -> String {
 }
 
 /// The lexical value of a term: an IRI's text or a literal's value.
-pub(crate) fn text(term: &Option<Term>) -> String {
+pub fn text(term: &Option<Term>) -> String {
     match term {
         Some(Term::NamedNode(n)) => n.as_str().to_owned(),
         Some(Term::Literal(l)) => l.value().to_owned(),

@@ -16,12 +16,25 @@ use super::{GraphKind, Store, StoreError};
 const CONTENT_DIGEST: NamedNodeRef<'static> =
     NamedNodeRef::new_unchecked("https://w3id.org/govgate/core#contentDigest");
 
+/// A converter from a non-RDF source file to quads: (path, bytes, graph) to the quads of
+/// that graph, or a message.
+pub type Converter = fn(&str, &[u8], &NamedNode) -> Result<Vec<Quad>, String>;
+
+/// How a source file becomes quads.
+#[derive(Debug, Clone, Copy)]
+pub enum SourceFormat {
+    /// An RDF syntax oxigraph parses.
+    Rdf(RdfFormat),
+    /// A converter owned by another module (the crosswalks' SSSOM TSV).
+    Convert(Converter),
+}
+
 /// The files that make up one named graph.
 #[derive(Debug, Clone)]
 pub struct GraphSource<'a> {
     pub kind: GraphKind,
     /// (path for error messages, bytes, format) of every file, in a stable order.
-    pub files: Vec<(&'a str, &'a [u8], RdfFormat)>,
+    pub files: Vec<(&'a str, &'a [u8], SourceFormat)>,
 }
 
 /// What start-up loading did to one graph.
@@ -49,10 +62,16 @@ impl GraphSource<'_> {
         let graph = self.kind.iri();
         let mut quads = Vec::new();
         for (path, bytes, format) in &self.files {
-            let parser = RdfParser::from_format(*format).without_named_graphs().with_default_graph(graph.clone());
-            for quad in parser.for_slice(bytes) {
-                let quad = quad.map_err(|e| StoreError::Parse { file: (*path).to_owned(), message: e.to_string() })?;
-                quads.push(quad);
+            let error = |message: String| StoreError::Parse { file: (*path).to_owned(), message };
+            match format {
+                SourceFormat::Rdf(format) => {
+                    let parser =
+                        RdfParser::from_format(*format).without_named_graphs().with_default_graph(graph.clone());
+                    for quad in parser.for_slice(bytes) {
+                        quads.push(quad.map_err(|e| error(e.to_string()))?);
+                    }
+                }
+                SourceFormat::Convert(convert) => quads.extend(convert(path, bytes, &graph).map_err(error)?),
             }
         }
         Ok(quads)
@@ -133,7 +152,7 @@ mod tests {
     fn source(release: &str, bytes: &'static [u8]) -> GraphSource<'static> {
         GraphSource {
             kind: GraphKind::Ontology { release: release.to_owned() },
-            files: vec![("ontology/x.ttl", bytes, RdfFormat::Turtle)],
+            files: vec![("ontology/x.ttl", bytes, SourceFormat::Rdf(RdfFormat::Turtle))],
         }
     }
 

@@ -8,13 +8,17 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, HttpOverrides, LogFormat, LogOverrides, Overrides};
-use crate::content::Content;
+use crate::content::{self, Content};
 use crate::http::{self, AppState};
-use crate::ontology::citation::CitationIndex;
-use crate::ontology::{Ontology, OntologyError, check, stats};
 use crate::startup::{Gateway, StartupError, StoreMode};
 use crate::store::StoreError;
-use crate::{content, telemetry};
+use crate::telemetry;
+
+mod mappings;
+mod ontology;
+
+pub use mappings::MappingsCommand;
+pub use ontology::OntologyCommand;
 
 /// Exit codes, documented in `govgate --help` and the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,24 +105,9 @@ pub enum Command {
     /// Check, count and search the shared ontology.
     #[command(subcommand)]
     Ontology(OntologyCommand),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum OntologyCommand {
-    /// Check the ontology against its conventions (ontology/README.md); exit 5 on findings.
-    Check {
-        /// Also check that every reused DPV IRI exists in these DPV Turtle files.
-        #[arg(long, value_name = "DIR")]
-        dpv: Option<PathBuf>,
-    },
-    /// Count instruments, provisions, duties, concepts and labels per module.
-    Stats {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Find the provision a citation names, e.g. "PIPL Art. 38(1)(3)" or "NIST-AI-RMF GOVERN 1.1".
-    Cite { citation: String },
+    /// Validate, format, export, chain and measure the crosswalks (SSSOM mapping sets).
+    #[command(subcommand)]
+    Mappings(MappingsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,7 +124,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(exit: Exit, message: impl ToString) -> Self {
+    pub(crate) fn new(exit: Exit, message: impl ToString) -> Self {
         Self { exit, message: message.to_string() }
     }
 }
@@ -165,7 +154,7 @@ impl Cli {
     fn overrides(&self) -> Overrides {
         let bind = match &self.command {
             Command::Serve { bind } => bind.clone(),
-            Command::Config(_) | Command::Ontology(_) => None,
+            Command::Config(_) | Command::Ontology(_) | Command::Mappings(_) => None,
         };
         Overrides {
             data_dir: self.data_dir.clone(),
@@ -189,7 +178,8 @@ impl Cli {
                 write!(stdout, "{}", config.to_toml()).map_err(|e| Failure::new(Exit::Failure, e))
             }
             Command::Serve { .. } => serve(config),
-            Command::Ontology(command) => ontology(&config, command),
+            Command::Ontology(command) => ontology::run(&config, command),
+            Command::Mappings(command) => mappings::run(&config, command),
         }
     }
 }
@@ -214,62 +204,10 @@ fn serve(config: Config) -> Result<(), Failure> {
     })
 }
 
-fn ontology(config: &Config, command: OntologyCommand) -> Result<(), Failure> {
-    let content = match &config.content_dir {
-        Some(dir) => Content::from_dir(dir).map_err(|e| Failure::new(Exit::InvalidInput, e))?,
-        None => Content::bundled(),
-    };
-    let ontology = Ontology::from_content(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
-    let failed = |e: OntologyError| Failure::new(Exit::Failure, e);
-    match command {
-        OntologyCommand::Check { dpv } => {
-            let dpv_terms = dpv.map(|dir| read_subjects(&dir)).transpose()?;
-            let findings = check::check(&ontology, dpv_terms.as_ref()).map_err(failed)?;
-            for finding in &findings {
-                println!("{finding}");
-            }
-            if findings.is_empty() {
-                println!("{} files, no findings", ontology.files().len());
-                Ok(())
-            } else {
-                Err(Failure::new(Exit::InvalidInput, format!("{} findings", findings.len())))
-            }
-        }
-        OntologyCommand::Stats { json } => {
-            let modules = stats::stats(&ontology).map_err(failed)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&modules).map_err(|e| Failure::new(Exit::Failure, e))?);
-            } else {
-                print!("{}", stats::table(&modules));
-            }
-            Ok(())
-        }
-        OntologyCommand::Cite { citation } => {
-            let index = CitationIndex::build(&ontology).map_err(failed)?;
-            let iri = index.resolve(&citation).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
-            println!("{iri}");
-            Ok(())
-        }
+/// The release content the configuration names: a directory, or the bundle.
+fn load_content(config: &Config) -> Result<Content, Failure> {
+    match &config.content_dir {
+        Some(dir) => Content::from_dir(dir).map_err(|e| Failure::new(Exit::InvalidInput, e)),
+        None => Ok(Content::bundled()),
     }
-}
-
-/// The IRIs that appear as subjects in the Turtle files of `dir` (the DPV release).
-fn read_subjects(dir: &std::path::Path) -> Result<std::collections::HashSet<String>, Failure> {
-    let unreadable =
-        |e: std::io::Error| Failure::new(Exit::InvalidInput, format!("cannot read `{}`: {e}", dir.display()));
-    let mut terms = std::collections::HashSet::new();
-    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
-        let path = entry.map_err(unreadable)?.path();
-        if path.extension().is_none_or(|e| e != "ttl") {
-            continue;
-        }
-        let bytes = std::fs::read(&path).map_err(unreadable)?;
-        for quad in oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::Turtle).for_slice(&bytes) {
-            let quad = quad.map_err(|e| Failure::new(Exit::InvalidInput, format!("`{}`: {e}", path.display())))?;
-            if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = quad.subject {
-                terms.insert(n.into_string());
-            }
-        }
-    }
-    Ok(terms)
 }
