@@ -31,6 +31,8 @@
 //! | [`store`] | the RDF store, the named-graph policy, versioned start-up loading |
 //! | [`mappings`] | the crosswalks: SSSOM reader, strict validator, chaining, exports, coverage |
 //! | [`ontology`] | the shared ontology: convention checks, statistics, citation lookup |
+//! | [`rml`] | the RML-Core engine (JSONPath, XPath) that lifts documents, with provenance |
+//! | [`xml`] | safe XML parsing (no DTDs) and the XPath subset |
 //! | [`sparql`] | SPARQL evaluation with the public-graph rule and query limits |
 //! | [`startup`] | bringing a gateway up: content, store, loading |
 //! | [`http`] | the public HTTP API (actix-web): health, readiness, metrics, OpenAPI, problems |
@@ -45,7 +47,9 @@ pub mod content;
 pub mod http;
 pub mod mappings;
 pub mod ontology;
+pub mod rml;
 pub mod sparql;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod xml;
