@@ -33,8 +33,11 @@
 //! | [`ontology`] | the shared ontology: convention checks, statistics, citation lookup |
 //! | [`rml`] | the RML-Core engine (JSONPath, XPath) that lifts documents, with provenance |
 //! | [`xml`] | safe XML parsing (no DTDs) and the XPath subset |
+//! | [`shacl`] | SHACL Core validation of documents against the jurisdictions' shapes |
+//! | [`translate`] | the translation pipeline: detect, validate, lift, align, check, lower, report |
 //! | [`sparql`] | SPARQL evaluation with the public-graph rule and query limits |
 //! | [`startup`] | bringing a gateway up: content, store, loading |
+//! | [`formats`] | document profiles: schemas, RML lifts and field tables |
 //! | [`http`] | the public HTTP API (actix-web): health, readiness, metrics, OpenAPI, problems |
 //! | [`cli`] | the `govgate` command line |
 //! | [`telemetry`] | structured logs |
@@ -44,12 +47,15 @@
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod formats;
 pub mod http;
 pub mod mappings;
 pub mod ontology;
 pub mod rml;
+pub mod shacl;
 pub mod sparql;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod translate;
 pub mod xml;

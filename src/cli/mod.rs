@@ -14,8 +14,10 @@ use crate::startup::{Gateway, StartupError, StoreMode};
 use crate::store::StoreError;
 use crate::telemetry;
 
+mod lift;
 mod mappings;
 mod ontology;
+mod translate;
 
 pub use mappings::MappingsCommand;
 pub use ontology::OntologyCommand;
@@ -36,6 +38,8 @@ pub enum Exit {
     StoreUnavailable = 4,
     /// The input (a document, a query, a content file) is invalid.
     InvalidInput = 5,
+    /// A translation succeeded but required fields remain missing.
+    GapsRemain = 6,
 }
 
 impl From<Exit> for ExitCode {
@@ -52,6 +56,7 @@ Exit codes:
   3  invalid configuration (unknown key, bad value, missing file)
   4  store unavailable (data directory unwritable or used by another govgate)
   5  invalid input (document, query or content file)
+  6  translated, but required fields remain missing (see the gap report)
 
 Configuration layers, lowest first: built-in defaults, the TOML file (--config or
 GOVGATE_CONFIG), GOVGATE_* environment variables (GOVGATE_HTTP__BIND sets http.bind),
@@ -108,6 +113,18 @@ pub enum Command {
     /// Validate, format, export, chain and measure the crosswalks (SSSOM mapping sets).
     #[command(subcommand)]
     Mappings(MappingsCommand),
+    /// Run an RML-Core mapping (JSONPath or XPath) over JSON or XML data and write RDF.
+    ///
+    /// Large JSON inputs stream record by record when every triples map iterates the same
+    /// array; memory then stays flat.
+    Lift(lift::LiftArgs),
+    /// Translate a document (or a directory of them) into another jurisdiction's format,
+    /// with a gap report; exit 6 when required fields remain missing.
+    Translate(translate::TranslateArgs),
+    /// Validate a document against its profile: every violation with its JSON pointer or XPath.
+    Validate(translate::ValidateArgs),
+    /// List the document profiles govgate can read and write.
+    Profiles,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,7 +171,7 @@ impl Cli {
     fn overrides(&self) -> Overrides {
         let bind = match &self.command {
             Command::Serve { bind } => bind.clone(),
-            Command::Config(_) | Command::Ontology(_) | Command::Mappings(_) => None,
+            _ => None,
         };
         Overrides {
             data_dir: self.data_dir.clone(),
@@ -180,6 +197,10 @@ impl Cli {
             Command::Serve { .. } => serve(config),
             Command::Ontology(command) => ontology::run(&config, command),
             Command::Mappings(command) => mappings::run(&config, command),
+            Command::Lift(args) => lift::run(args),
+            Command::Translate(args) => translate::translate(&config, args),
+            Command::Validate(args) => translate::validate(&config, args),
+            Command::Profiles => translate::profiles(&config),
         }
     }
 }

@@ -27,7 +27,8 @@ pub const CROSSWALKS_DIR: &str = "mappings/crosswalks/";
 pub const NO_TERM_FOUND: &str = "https://w3id.org/sssom/NoTermFound";
 
 /// The NIST IR 8477 set-theory relation of a row: "subject REL object".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Relation {
     Equal,
     SubsetOf,

@@ -7,6 +7,7 @@
 
 pub mod json;
 pub mod mapping;
+pub mod stream;
 pub mod template;
 
 use std::cell::RefCell;
@@ -85,6 +86,29 @@ impl Sink for Vec<Quad> {
     fn quad(&mut self, quad: QuadRef<'_>, _origin: &[String]) -> Result<(), RmlError> {
         self.push(quad.into_owned());
         Ok(())
+    }
+}
+
+/// Writes quads in an RDF syntax as they come (N-Triples for bulk lifts).
+pub struct WriterSink<W: std::io::Write> {
+    serializer: oxigraph::io::WriterQuadSerializer<W>,
+    pub quads: u64,
+}
+
+impl<W: std::io::Write> WriterSink<W> {
+    pub fn new(format: oxigraph::io::RdfFormat, writer: W) -> Self {
+        Self { serializer: oxigraph::io::RdfSerializer::from_format(format).for_writer(writer), quads: 0 }
+    }
+
+    pub fn finish(self) -> std::io::Result<W> {
+        self.serializer.finish()
+    }
+}
+
+impl<W: std::io::Write> Sink for WriterSink<W> {
+    fn quad(&mut self, quad: QuadRef<'_>, _origin: &[String]) -> Result<(), RmlError> {
+        self.quads += 1;
+        self.serializer.serialize_quad(quad).map_err(|e| RmlError::Data(format!("cannot write the output: {e}")))
     }
 }
 
