@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const BUNDLED_DIRS: &[&str] = &["ontology", "mappings", "schemas"];
+const BUNDLED_DIRS: &[&str] = &["ontology", "mappings", "schemas", "rules"];
 
 fn main() {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));

@@ -22,7 +22,7 @@ macro_rules! ontology_release {
 pub const ONTOLOGY_RELEASE: &str = ontology_release!();
 
 /// Top-level directories that hold release content.
-pub const CONTENT_DIRS: &[&str] = &["ontology", "mappings", "schemas"];
+pub const CONTENT_DIRS: &[&str] = &["ontology", "mappings", "schemas", "rules"];
 
 /// One file of release content, named by its path relative to the content root.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub struct Content {
 pub enum ContentError {
     #[error("cannot read content directory `{path}`: {source}")]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("content directory `{0}` has none of the directories ontology/, mappings/, schemas/")]
+    #[error("content directory `{0}` has none of the directories ontology/, mappings/, schemas/, rules/")]
     Empty(PathBuf),
 }
 

@@ -33,6 +33,7 @@
 //! | [`ontology`] | the shared ontology: convention checks, statistics, citation lookup |
 //! | [`rml`] | the RML-Core engine (JSONPath, XPath) that lifts documents, with provenance |
 //! | [`xml`] | safe XML parsing (no DTDs) and the XPath subset |
+//! | [`rules`] | declarative rule tables: transfer mechanisms, applicability, sandbox supervision |
 //! | [`shacl`] | SHACL Core validation of documents against the jurisdictions' shapes |
 //! | [`translate`] | the translation pipeline: detect, validate, lift, align, check, lower, report |
 //! | [`sparql`] | SPARQL evaluation with the public-graph rule and query limits |
@@ -52,6 +53,7 @@ pub mod http;
 pub mod mappings;
 pub mod ontology;
 pub mod rml;
+pub mod rules;
 pub mod shacl;
 pub mod sparql;
 pub mod startup;

@@ -1,6 +1,7 @@
 //! Bringing a gateway up: choose the content, open the store, load the release into it.
 //! `serve` and the one-shot CLI verbs start the same way.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use oxigraph::io::RdfFormat;
@@ -10,6 +11,7 @@ use crate::content::{Content, ContentError, ONTOLOGY_RELEASE};
 use crate::mappings;
 use crate::store::load::{self, GraphSource, LoadAction, SourceFormat};
 use crate::store::{GraphKind, Store, StoreError};
+use crate::translate::{TranslateError, Translator};
 
 /// Where the store lives for this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +28,8 @@ pub struct Gateway {
     pub config: Config,
     pub content: Content,
     pub store: Store,
+    /// Profiles, crosswalks and shapes, read once.
+    pub translator: Arc<Translator>,
     pub load_report: Vec<(GraphKind, LoadAction)>,
     pub load_time: Duration,
 }
@@ -39,6 +43,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("the content has no ontology (no `ontology/*.ttl` files)")]
     NoOntology,
+    #[error(transparent)]
+    Translate(#[from] TranslateError),
 }
 
 impl Gateway {
@@ -56,7 +62,8 @@ impl Gateway {
         let sources = release_sources(&content)?;
         let load_report = load::sync(&store, &sources)?;
         let load_time = started.elapsed();
-        Ok(Self { config, content, store, load_report, load_time })
+        let translator = Arc::new(Translator::new(&content)?);
+        Ok(Self { config, content, store, translator, load_report, load_time })
     }
 
     /// The ontology release graph this gateway serves.

@@ -158,9 +158,10 @@ impl From<StartupError> for Failure {
             StartupError::Store(StoreError::Locked(_) | StoreError::Unwritable { .. } | StoreError::Open { .. }) => {
                 Exit::StoreUnavailable
             }
-            StartupError::Store(StoreError::Parse { .. }) | StartupError::NoOntology | StartupError::Content(_) => {
-                Exit::InvalidInput
-            }
+            StartupError::Store(StoreError::Parse { .. })
+            | StartupError::NoOntology
+            | StartupError::Content(_)
+            | StartupError::Translate(_) => Exit::InvalidInput,
             _ => Exit::Failure,
         };
         Failure::new(exit, error)

@@ -12,6 +12,7 @@ pub(super) struct FieldFile {
     pointer: String,
     #[serde(default)]
     xpath: Option<String>,
+    #[serde(default)]
     path: String,
     #[serde(default, rename = "type")]
     field_type: Option<FieldType>,
@@ -30,7 +31,22 @@ pub(super) struct FieldFile {
     #[serde(default)]
     derive: Option<String>,
     #[serde(default)]
+    constant: Option<serde_yaml_ng::Value>,
+    #[serde(default)]
+    lower: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    generate: Option<Generate>,
+    #[serde(default)]
     fields: Option<Vec<FieldFile>>,
+}
+
+/// A value lowering makes up when the graph has none: a UUID (v5, from the node and the
+/// field, so it is stable) or the current time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Generate {
+    Uuid,
+    Now,
 }
 
 /// How a field's value is written.
@@ -44,6 +60,8 @@ pub enum FieldType {
     Date,
     Iri,
     Concept,
+    /// An RFC 3339 date-time with a time zone.
+    Datetime,
 }
 
 /// One step of a field's property path: a predicate, forwards or inverse (`^p`).
@@ -74,6 +92,11 @@ pub struct Field {
     pub array: bool,
     pub default: Option<String>,
     pub derive: Option<String>,
+    /// A value fixed by the format (structure, not data): always written, never reported.
+    pub constant: Option<serde_json::Value>,
+    /// Lowering writes the document's code for a value: `{Compliant: satisfied}`.
+    pub lower: Option<BTreeMap<String, String>>,
+    pub generate: Option<Generate>,
     pub fields: Vec<Field>,
 }
 
@@ -89,7 +112,11 @@ impl Field {
         }
         let full_pointer = format!("{parent_pointer}{}", file.pointer);
         let here = |message: String| format!("field `{full_pointer}`: {message}");
-        let path = parse_path(&file.path, prefixes).map_err(here)?;
+        let path = if file.path.is_empty() && file.constant.is_some() {
+            Vec::new()
+        } else {
+            parse_path(&file.path, prefixes).map_err(here)?
+        };
         let full_xpath = file
             .xpath
             .as_ref()
@@ -103,8 +130,13 @@ impl Field {
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
+        let constant = file
+            .constant
+            .as_ref()
+            .map(|c| serde_json::to_value(c).map_err(|e| here(format!("constant: {e}"))))
+            .transpose()?;
         match (&file.field_type, fields.is_empty()) {
-            (None, true) => return Err(here("a leaf field needs a `type`".to_owned())),
+            (None, true) if constant.is_none() => return Err(here("a leaf field needs a `type`".to_owned())),
             (Some(_), false) => return Err(here("an object field (with `fields`) has no `type`".to_owned())),
             _ => {}
         }
@@ -130,6 +162,9 @@ impl Field {
             array: file.array,
             default,
             derive: file.derive.clone(),
+            constant,
+            lower: file.lower.clone(),
+            generate: file.generate,
             fields,
         })
     }
@@ -184,4 +219,42 @@ fn parse_path(path: &str, prefixes: &BTreeMap<String, String>) -> Result<Vec<Ste
         steps.push(Step { predicate, inverse });
     }
     Ok(steps)
+}
+
+/// Places `value` at `pointer` in `root`, creating the objects (or, for numeric segments,
+/// the arrays) on the way: field pointers may span several levels
+/// (`/assessment-results/results/0/findings`).
+pub fn set_pointer(root: &mut serde_json::Value, pointer: &str, value: serde_json::Value) {
+    let segments: Vec<String> =
+        pointer.trim_start_matches('/').split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+    insert(root, &segments, value);
+}
+
+fn insert(node: &mut serde_json::Value, segments: &[String], value: serde_json::Value) {
+    use serde_json::Value as Json;
+    let Some((first, rest)) = segments.split_first() else {
+        *node = value;
+        return;
+    };
+    let empty = |next: Option<&String>| {
+        if next.is_some_and(|n| n.parse::<usize>().is_ok()) {
+            Json::Array(Vec::new())
+        } else {
+            Json::Object(Default::default())
+        }
+    };
+    match node {
+        Json::Object(map) => {
+            let child = map.entry(first.clone()).or_insert_with(|| empty(rest.first()));
+            insert(child, rest, value);
+        }
+        Json::Array(items) => {
+            let Ok(index) = first.parse::<usize>() else { return };
+            while items.len() <= index {
+                items.push(empty(rest.first()));
+            }
+            insert(&mut items[index], rest, value);
+        }
+        _ => {}
+    }
 }

@@ -10,6 +10,7 @@ pub mod observe;
 mod openapi;
 pub mod problem;
 mod sparql;
+mod translate;
 
 use std::io;
 use std::net::SocketAddr;
@@ -65,6 +66,7 @@ pub fn app(
         .configure(health::routes)
         .configure(openapi::routes)
         .configure(sparql::routes)
+        .configure(translate::routes)
         .default_service(web::to(not_found))
 }
 

@@ -22,6 +22,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The document is not valid: every violation, with its JSON pointer or XPath.
+    #[error("{message}")]
+    Invalid { message: String, violations: Vec<crate::translate::Violation> },
     #[error("request body is larger than the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -53,6 +56,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
@@ -84,6 +88,9 @@ pub struct Problem {
     pub detail: String,
     /// The request id, also in the `x-request-id` response header and in the logs.
     pub request_id: String,
+    /// For an invalid document: every violation, with its JSON pointer or XPath.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<crate::translate::Violation>,
 }
 
 /// A problem document ready to send. It is also an error, so middleware that no longer
@@ -154,6 +161,10 @@ pub fn render(status: StatusCode, error: Option<&actix_web::Error>, request_id: 
         status: status.as_u16(),
         detail,
         request_id: request_id.to_owned(),
+        violations: match api_error {
+            Some(ApiError::Invalid { violations, .. }) => violations.clone(),
+            _ => Vec::new(),
+        },
     };
     let body = serde_json::to_string(&problem).expect("a problem serialises");
     Rendered { status, body, request_id: request_id.to_owned() }

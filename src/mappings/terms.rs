@@ -44,6 +44,10 @@ pub struct TermIndex {
     labels: HashMap<String, String>,
     /// Module (`cn-genai`, `hub`...) that defines each term.
     modules: HashMap<String, String>,
+    /// `eli:date_applicability` of terms that state one.
+    applies_from: HashMap<String, String>,
+    /// Duty bearers (`gg:dutyBearer` / `gg:rightHolder`) of duties and rights.
+    bearers: HashMap<String, Vec<String>>,
 }
 
 /// The module name of an ontology file: `ontology/modules/cn/genai.ttl` -> `cn-genai`,
@@ -80,6 +84,14 @@ impl TermIndex {
             };
             let entry = index.confidence.entry(text(&row[0])).or_insert(confidence);
             *entry = (*entry).min(confidence);
+        }
+        for row in ontology.select(
+            "SELECT ?s (MAX(STR(?d)) AS ?date) WHERE { ?s eli:date_applicability ?d FILTER(isIRI(?s)) } GROUP BY ?s",
+        )? {
+            index.applies_from.insert(text(&row[0]), text(&row[1]));
+        }
+        for row in ontology.select("SELECT ?s ?b WHERE { ?s gg:dutyBearer|gg:rightHolder ?b }")? {
+            index.bearers.entry(text(&row[0])).or_default().push(text(&row[1]));
         }
         for row in ontology.select("SELECT ?s ?p WHERE { ?s gg:derivedFromProvision ?p }")? {
             index.derived_from.entry(text(&row[0])).or_default().push(text(&row[1]));
@@ -121,6 +133,16 @@ impl TermIndex {
     /// The English label of a term.
     pub fn label(&self, iri: &str) -> Option<&str> {
         self.labels.get(iri).map(String::as_str)
+    }
+
+    /// The date a term applies from, if the ontology states one.
+    pub fn applies_from(&self, iri: &str) -> Option<&str> {
+        self.applies_from.get(iri).map(String::as_str)
+    }
+
+    /// Who bears a duty (or holds a right).
+    pub fn bearers(&self, iri: &str) -> &[String] {
+        self.bearers.get(iri).map_or(&[], Vec::as_slice)
     }
 
     /// The module that defines a term.

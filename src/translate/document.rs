@@ -5,6 +5,7 @@
 use serde_json::{Map, Value as Json};
 
 use super::TranslateError;
+use crate::formats::field::set_pointer;
 use crate::formats::{Field, FieldType, Profile, Registry};
 use crate::xml::{Document, XPath};
 
@@ -127,13 +128,14 @@ pub fn read(profile: &Profile, bytes: &[u8]) -> Result<Parsed, TranslateError> {
                 violations: Vec::new(),
                 used: vec![false; document.elements.len()],
             };
-            let mut object = reader.object(&profile.fields, 0, "");
+            let mut object = Json::Object(Map::new());
+            set_pointer(&mut object, "/profile", Json::String(profile.id.0.clone()));
+            reader.object(&profile.fields, 0, "", &mut object);
             reader.unexpected(0);
             if !reader.violations.is_empty() {
                 return Err(TranslateError::Invalid(reader.violations));
             }
-            object.insert("profile".to_owned(), Json::String(profile.id.0.clone()));
-            (Json::Object(object), reader.locations)
+            (object, reader.locations)
         }
         None => (json, Vec::new()),
     };
@@ -174,8 +176,7 @@ struct XmlReader<'d> {
 }
 
 impl XmlReader<'_> {
-    fn object(&mut self, fields: &[Field], context: usize, pointer: &str) -> Map<String, Json> {
-        let mut object = Map::new();
+    fn object(&mut self, fields: &[Field], context: usize, pointer: &str, object: &mut Json) {
         for field in fields {
             let Some(xpath) = &field.xpath else { continue };
             let Ok(path) = XPath::parse(xpath) else {
@@ -184,8 +185,7 @@ impl XmlReader<'_> {
                 continue;
             };
             let selected = path.select(self.document, context);
-            let key = field.pointer.trim_start_matches('/').to_owned();
-            let here = format!("{pointer}/{key}");
+            let here = format!("{pointer}{}", field.pointer);
             let mut values = Vec::new();
             for (index, node) in selected.iter().enumerate() {
                 let element = node.element();
@@ -199,12 +199,14 @@ impl XmlReader<'_> {
                         Err(message) => self.violations.push(Violation { location, message }),
                     }
                 } else {
-                    values.push(Json::Object(self.object(&field.fields, element, &item_pointer)));
+                    let mut item = Json::Object(Map::new());
+                    self.object(&field.fields, element, &item_pointer, &mut item);
+                    values.push(item);
                 }
             }
             if field.array {
                 if !values.is_empty() {
-                    object.insert(key, Json::Array(values));
+                    set_pointer(object, &field.pointer, Json::Array(values));
                 }
             } else if values.len() > 1 {
                 self.violations.push(Violation {
@@ -212,10 +214,9 @@ impl XmlReader<'_> {
                     message: format!("`{xpath}` appears {} times; it may appear once", values.len()),
                 });
             } else if let Some(value) = values.pop() {
-                object.insert(key, value);
+                set_pointer(object, &field.pointer, value);
             }
         }
-        object
     }
 
     /// Marks an element and its ancestors as read.

@@ -76,6 +76,11 @@ impl FieldReport {
         self
     }
 
+    pub fn noted(mut self, note: &str) -> Self {
+        self.note = Some(note.to_owned());
+        self
+    }
+
     pub fn with_crosswalk(mut self, step: CrosswalkUse) -> Self {
         self.crosswalk = Some(step);
         self

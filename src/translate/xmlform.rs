@@ -50,8 +50,7 @@ pub fn write(profile: &Profile, document: &Json) -> Result<String, String> {
 
 fn place(node: &mut Node, fields: &[Field], object: &Json) -> Result<(), String> {
     for field in fields {
-        let key = field.pointer.trim_start_matches('/');
-        let (Some(value), Some(xpath)) = (object.get(key), &field.xpath) else { continue };
+        let (Some(value), Some(xpath)) = (object.pointer(&field.pointer), &field.xpath) else { continue };
         let steps: Vec<&str> = xpath.split('/').collect();
         let (last, parents) =
             steps.split_last().ok_or_else(|| format!("field `{}` has an empty xpath", field.full_pointer))?;
