@@ -77,10 +77,10 @@ fn rule_files_cite_real_provisions_name_real_terms_and_read_declared_facts() {
             }
         }
         for slot in &set.slots {
-            if let Some(default) = &slot.default {
-                if !ENGINE.terms().is_defined(default) {
-                    problems.push(format!("{}: slot default `{default}` is not defined", set.id));
-                }
+            if let Some(default) = &slot.default
+                && !ENGINE.terms().is_defined(default)
+            {
+                problems.push(format!("{}: slot default `{default}` is not defined", set.id));
             }
         }
     }

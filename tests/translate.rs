@@ -323,10 +323,10 @@ fn perturb(
         Json::String(s) => {
             let free = ["enum", "const", "format", "pattern", "minLength"].iter().all(|k| schema.get(k).is_none());
             if free {
-                if !texts.contains_key(s.as_str()) {
-                    if let Some(t) = fresh.next() {
-                        texts.insert(s.clone(), t);
-                    }
+                if !texts.contains_key(s.as_str())
+                    && let Some(t) = fresh.next()
+                {
+                    texts.insert(s.clone(), t);
                 }
                 if let Some(t) = texts.get(s.as_str()) {
                     *s = t.clone();
