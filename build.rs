@@ -29,6 +29,8 @@ fn main() {
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, String)>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
+    // A directory's own time stamp changes when a file is added or removed below it.
+    println!("cargo:rerun-if-changed={}", dir.display());
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

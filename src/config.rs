@@ -26,6 +26,7 @@ pub struct Config {
     pub content_dir: Option<PathBuf>,
     pub http: HttpConfig,
     pub sparql: SparqlConfig,
+    pub admin: AdminConfig,
     pub log: LogConfig,
 }
 
@@ -40,8 +41,58 @@ pub struct SparqlConfig {
     pub max_results: usize,
     /// Queries evaluated at once; more wait their turn.
     pub max_concurrent: usize,
-    /// Longest query text accepted, in bytes.
+    /// Longest query text accepted, in bytes (longer: 413 for a body, 414 for a URL).
     pub max_query_bytes: usize,
+    /// IRI prefixes of further graphs the public endpoint may show, beyond the ontology
+    /// release and the mapping sets (for example a reference dataset loaded by an operator).
+    pub public_graph_prefixes: Vec<String>,
+}
+
+/// The administrative endpoint: SPARQL Update and the Graph Store Protocol over every graph.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    pub enabled: bool,
+    /// Its own listener; a loopback address unless `token` is set.
+    pub bind: SocketAddr,
+    /// Bearer token required on every admin request (required off loopback).
+    pub token: Option<Secret>,
+    /// Also serve `/admin/sparql` and `/admin/store` on the public listener, which must then
+    /// bind a loopback address.
+    pub mount_on_public: bool,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self { enabled: true, bind: SocketAddr::from(([127, 0, 0, 1], 8089)), token: None, mount_on_public: false }
+    }
+}
+
+/// A secret: read like a string, printed as `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
 }
 
 impl Default for SparqlConfig {
@@ -51,7 +102,8 @@ impl Default for SparqlConfig {
             max_timeout_secs: 60,
             max_results: 100_000,
             max_concurrent: 4,
-            max_query_bytes: 64 * 1024,
+            max_query_bytes: 16 * 1024,
+            public_graph_prefixes: Vec::new(),
         }
     }
 }
@@ -94,6 +146,7 @@ impl Default for Config {
             content_dir: None,
             http: HttpConfig::default(),
             sparql: SparqlConfig::default(),
+            admin: AdminConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -177,10 +230,31 @@ impl Config {
         }
         let env = Env::prefixed("GOVGATE_").ignore(CLI_ENV_VARS).split("__");
         figment = figment.merge(env).merge(Serialized::defaults(overrides));
-        figment.extract::<Config>().map_err(|e| ConfigError::Invalid(one_line(e)))
+        let config = figment.extract::<Config>().map_err(|e| ConfigError::Invalid(one_line(e)))?;
+        config.check()?;
+        Ok(config)
     }
 
-    /// The effective configuration as TOML, the form `govgate config show` prints.
+    /// Rules between keys that the schema alone cannot express.
+    fn check(&self) -> Result<(), ConfigError> {
+        let admin = &self.admin;
+        if admin.enabled && !admin.bind.ip().is_loopback() && admin.token.is_none() {
+            return Err(ConfigError::Invalid(format!(
+                "key `admin.bind`: `{}` is not a loopback address; set `admin.token` to expose the admin endpoint",
+                admin.bind
+            )));
+        }
+        if admin.enabled && admin.mount_on_public && !self.http.bind.ip().is_loopback() && admin.token.is_none() {
+            return Err(ConfigError::Invalid(
+                "key `admin.mount_on_public`: the public listener is not on loopback; set `admin.token` or unmount"
+                    .to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, the form `govgate config show` prints; secrets
+    /// are printed as `[redacted]`.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render configuration: {e}"))
     }

@@ -26,6 +26,7 @@
 //!
 //! | module | concept |
 //! |---|---|
+//! | [`assess`] | questions answered by the rule tables, from any document |
 //! | [`config`] | layered configuration: defaults < TOML < environment < flags |
 //! | [`content`] | the release content (ontology, mappings, schemas), bundled or from a directory |
 //! | [`store`] | the RDF store, the named-graph policy, versioned start-up loading |
@@ -45,6 +46,7 @@
 //!
 //! Core modules never import actix, rustls or clap; only [`http`] and [`cli`] do.
 
+pub mod assess;
 pub mod cli;
 pub mod config;
 pub mod content;

@@ -72,7 +72,7 @@ struct Shape {
     constraints: Vec<Constraint>,
     severity: String,
     message: Option<String>,
-    see_also: Option<String>,
+    see_also: Vec<String>,
 }
 
 /// Every shape of the release, with the ontology they validate against.
@@ -150,7 +150,7 @@ impl Shapes {
                 severity: shape.severity.clone(),
                 path: shape.path_text.clone(),
                 message: shape.message.clone().unwrap_or(reason),
-                provision: shape.see_also.clone(),
+                provisions: shape.see_also.clone(),
             });
         };
         for constraint in &shape.constraints {
@@ -445,7 +445,7 @@ impl Reader<'_> {
             constraints: Vec::new(),
             severity: "violation".to_owned(),
             message: None,
-            see_also: None,
+            see_also: Vec::new(),
         });
         let text = |t: Term| match t {
             Term::Literal(l) => l.value().to_owned(),
@@ -468,9 +468,13 @@ impl Reader<'_> {
             .map(|s| text(s).trim_start_matches(SH).to_lowercase())
             .unwrap_or_else(|| "violation".to_owned());
         let message = self.message(node);
-        let see_also = as_subject(node)
-            .and_then(|s| self.graph.object_for_subject_predicate(&s, rdfs::SEE_ALSO).map(TermRef::into_owned))
-            .map(text);
+        // A shape may cite several provisions; the graph keeps no order, so sort them.
+        let mut see_also: Vec<String> = as_subject(node)
+            .map(|s| {
+                self.graph.objects_for_subject_predicate(&s, rdfs::SEE_ALSO).map(|o| text(o.into_owned())).collect()
+            })
+            .unwrap_or_default();
+        see_also.sort();
         let mut constraints = Vec::new();
         for predicate in self.predicates(node) {
             let Some(local) = predicate.strip_prefix(SH) else { continue };
@@ -643,7 +647,7 @@ mod tests {
         let summary: Vec<(String, String)> = findings.iter().map(|f| (f.severity.clone(), f.path.clone())).collect();
         assert_eq!(findings.len(), 4, "{summary:?}");
         let missing = findings.iter().find(|f| f.message == "a name is required").unwrap();
-        assert_eq!(missing.provision.as_deref(), Some("https://example.org/art1"));
+        assert_eq!(missing.provisions, ["https://example.org/art1"]);
         assert!(findings.iter().any(|f| f.severity == "warning"));
     }
 

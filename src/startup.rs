@@ -8,7 +8,9 @@ use oxigraph::io::RdfFormat;
 
 use crate::config::Config;
 use crate::content::{Content, ContentError, ONTOLOGY_RELEASE};
-use crate::mappings;
+use crate::mappings::{self, TermIndex};
+use crate::ontology::{Ontology, OntologyError};
+use crate::rules;
 use crate::store::load::{self, GraphSource, LoadAction, SourceFormat};
 use crate::store::{GraphKind, Store, StoreError};
 use crate::translate::{TranslateError, Translator};
@@ -30,6 +32,8 @@ pub struct Gateway {
     pub store: Store,
     /// Profiles, crosswalks and shapes, read once.
     pub translator: Arc<Translator>,
+    /// The rule tables, with the ontology terms their answers cite.
+    pub rules: Arc<rules::Engine>,
     pub load_report: Vec<(GraphKind, LoadAction)>,
     pub load_time: Duration,
 }
@@ -45,6 +49,10 @@ pub enum StartupError {
     NoOntology,
     #[error(transparent)]
     Translate(#[from] TranslateError),
+    #[error(transparent)]
+    Rules(#[from] rules::RulesError),
+    #[error(transparent)]
+    Ontology(#[from] OntologyError),
 }
 
 impl Gateway {
@@ -63,7 +71,8 @@ impl Gateway {
         let load_report = load::sync(&store, &sources)?;
         let load_time = started.elapsed();
         let translator = Arc::new(Translator::new(&content)?);
-        Ok(Self { config, content, store, translator, load_report, load_time })
+        let rules = Arc::new(rules_engine(&content)?);
+        Ok(Self { config, content, store, translator, rules, load_report, load_time })
     }
 
     /// The ontology release graph this gateway serves.
@@ -98,4 +107,10 @@ fn release_sources(content: &Content) -> Result<Vec<GraphSource<'_>>, StartupErr
         });
     }
     Ok(sources)
+}
+
+/// The rule tables with the ontology's terms.
+pub fn rules_engine(content: &Content) -> Result<rules::Engine, StartupError> {
+    let terms = TermIndex::build(&Ontology::from_content(content)?)?;
+    Ok(rules::Engine::new(content, terms)?)
 }

@@ -6,7 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 fn govgate() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_govgate"));
-    command.env_remove("GOVGATE_CONFIG").env("GOVGATE_LOG__FILTER", "warn");
+    // Port 0 for the admin listener too, so tests in parallel never collide.
+    command.env_remove("GOVGATE_CONFIG").env("GOVGATE_LOG__FILTER", "warn").env("GOVGATE_ADMIN__BIND", "127.0.0.1:0");
     command
 }
 

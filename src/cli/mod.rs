@@ -14,6 +14,7 @@ use crate::startup::{Gateway, StartupError, StoreMode};
 use crate::store::StoreError;
 use crate::telemetry;
 
+mod assess;
 mod lift;
 mod mappings;
 mod ontology;
@@ -125,6 +126,15 @@ pub enum Command {
     Validate(translate::ValidateArgs),
     /// List the document profiles govgate can read and write.
     Profiles,
+    /// Decide the transfer mechanism each regime requires for a declaration or a
+    /// transfer-facts document, with every rule, citation and missing fact.
+    AssessTransfer(assess::AssessArgs),
+    /// Decide which instruments, tiers and obligations apply to an AI system in each
+    /// jurisdiction, from an ai-system-profile (or any document that describes the system).
+    Classify(assess::AssessArgs),
+    /// Regulatory sandboxes: grade supervision of a plan.
+    #[command(subcommand)]
+    Sandbox(assess::SandboxCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,7 +171,9 @@ impl From<StartupError> for Failure {
             StartupError::Store(StoreError::Parse { .. })
             | StartupError::NoOntology
             | StartupError::Content(_)
-            | StartupError::Translate(_) => Exit::InvalidInput,
+            | StartupError::Translate(_)
+            | StartupError::Rules(_)
+            | StartupError::Ontology(_) => Exit::InvalidInput,
             _ => Exit::Failure,
         };
         Failure::new(exit, error)
@@ -202,6 +214,9 @@ impl Cli {
             Command::Translate(args) => translate::translate(&config, args),
             Command::Validate(args) => translate::validate(&config, args),
             Command::Profiles => translate::profiles(&config),
+            Command::AssessTransfer(args) => assess::run(&config, crate::rules::Kind::Transfer, args),
+            Command::Classify(args) => assess::run(&config, crate::rules::Kind::Applicability, args),
+            Command::Sandbox(command) => assess::sandbox(&config, command),
         }
     }
 }
@@ -218,11 +233,27 @@ fn serve(config: Config) -> Result<(), Failure> {
     );
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
-        let (server, address) = http::bind(AppState::new(gateway))
-            .map_err(|e| Failure::new(Exit::Failure, format!("cannot listen: {e}")))?;
-        println!("govgate listening on http://{address} (ready at http://{address}/readyz)");
-        tracing::info!(%address, "listening");
-        server.await.map_err(|e| Failure::new(Exit::Failure, e))
+        let state = AppState::new(gateway);
+        let cannot_listen = |e| Failure::new(Exit::Failure, format!("cannot listen: {e}"));
+        let (server, address) = http::bind(state.clone()).map_err(cannot_listen)?;
+        let admin = http::bind_admin(state)
+            .map_err(|e| Failure::new(Exit::Failure, format!("cannot listen for admin: {e}")))?;
+        // One line, so a supervisor reading the first line has both addresses; a closed
+        // stdout must not stop the server.
+        let admin_note =
+            admin.as_ref().map_or(String::new(), |(_, a)| format!("; admin (updates, Graph Store) on http://{a}"));
+        let _ = writeln!(
+            std::io::stdout(),
+            "govgate listening on http://{address} (ready at http://{address}/readyz){admin_note}"
+        );
+        tracing::info!(%address, admin = ?admin.as_ref().map(|(_, a)| a), "listening");
+        let admin = admin.map(|(admin, _)| actix_web::rt::spawn(admin));
+        let result = server.await.map_err(|e| Failure::new(Exit::Failure, e));
+        // Both listeners stop on the same signal; wait for the admin one to drain too.
+        if let Some(admin) = admin {
+            let _ = admin.await;
+        }
+        result
     })
 }
 

@@ -8,6 +8,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    queries: HistogramVec,
 }
 
 impl Metrics {
@@ -26,6 +27,16 @@ impl Metrics {
             &["route", "method"],
         )
         .expect("static metric definition");
+        let queries = HistogramVec::new(
+            HistogramOpts::new(
+                "sparql_query_duration_seconds",
+                "SPARQL query evaluation time, by outcome (ok, timeout, too_many_results, error)",
+            )
+            .buckets(vec![0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0]),
+            &["outcome"],
+        )
+        .expect("static metric definition");
+        registry.register(Box::new(queries.clone())).expect("registered once");
         registry.register(Box::new(requests.clone())).expect("registered once");
         registry.register(Box::new(latency.clone())).expect("registered once");
         // The process collector reads /proc; it exists on Linux only.
@@ -33,7 +44,7 @@ impl Metrics {
         registry
             .register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))
             .expect("registered once");
-        Self { registry, requests, latency }
+        Self { registry, requests, latency, queries }
     }
 
     /// Records one finished request. `route` is the matched pattern, never the raw path,
@@ -41,6 +52,11 @@ impl Metrics {
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
         self.requests.with_label_values(&[route, method, &status.to_string()]).inc();
         self.latency.with_label_values(&[route, method]).observe(seconds);
+    }
+
+    /// Records one SPARQL evaluation and how it ended.
+    pub fn observe_query(&self, outcome: &str, seconds: f64) {
+        self.queries.with_label_values(&[outcome]).observe(seconds);
     }
 
     /// The text exposition format.

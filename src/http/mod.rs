@@ -4,7 +4,10 @@
 //! [`app`] builds the application for both `govgate serve` and the tests; [`bind`]
 //! puts it on a socket with the configured limits and graceful shutdown.
 
+mod admin;
+mod assess;
 mod health;
+mod linked;
 pub mod metrics;
 pub mod observe;
 mod openapi;
@@ -57,6 +60,8 @@ pub fn app(
     >,
 > {
     let limit = state.gateway.config.http.body_limit_bytes;
+    let admin = &state.gateway.config.admin;
+    let admin_mounted = admin.enabled && admin.mount_on_public;
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(limit))
@@ -67,10 +72,16 @@ pub fn app(
         .configure(openapi::routes)
         .configure(sparql::routes)
         .configure(translate::routes)
+        .configure(assess::routes)
+        .configure(|c| {
+            if admin_mounted {
+                admin::mount(c);
+            }
+        })
         .default_service(web::to(not_found))
 }
 
-async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound(request.path().to_owned()))
 }
 
@@ -78,14 +89,30 @@ async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// (SIGINT/SIGTERM: in-flight requests get `shutdown_timeout_secs` to finish) or its handle.
 pub fn bind(state: AppState) -> io::Result<(Server, SocketAddr)> {
     let http = state.gateway.config.http.clone();
-    let mut server = HttpServer::new(move || app(state.clone()))
+    let server = HttpServer::new(move || app(state.clone()))
         .shutdown_timeout(http.shutdown_timeout_secs)
         .client_request_timeout(Duration::from_secs(http.request_timeout_secs.max(1)))
         .client_disconnect_timeout(Duration::from_secs(5));
-    if http.workers > 0 {
-        server = server.workers(http.workers);
-    }
+    let server = if http.workers > 0 { server.workers(http.workers) } else { server };
     let server = server.bind(http.bind)?;
     let address = server.addrs().first().copied().ok_or_else(|| io::Error::other("bound to no address"))?;
     Ok((server.run(), address))
+}
+
+/// Binds the administrative listener when it is enabled. It shares the store, metrics and
+/// limits with the public one; one worker is plenty for operators.
+pub fn bind_admin(state: AppState) -> io::Result<Option<(Server, SocketAddr)>> {
+    let config = &state.gateway.config;
+    if !config.admin.enabled {
+        return Ok(None);
+    }
+    let (http, address) = (config.http.clone(), config.admin.bind);
+    let server = HttpServer::new(move || admin::app(state.clone()))
+        .shutdown_timeout(http.shutdown_timeout_secs)
+        .client_request_timeout(Duration::from_secs(http.request_timeout_secs.max(1)))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .workers(1)
+        .bind(address)?;
+    let address = server.addrs().first().copied().ok_or_else(|| io::Error::other("bound to no address"))?;
+    Ok(Some((server.run(), address)))
 }

@@ -5,7 +5,7 @@ use actix_web::web;
 use utoipa::OpenApi;
 
 use super::problem::Problem;
-use super::{health, sparql, translate};
+use super::{assess, health, sparql, translate};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,12 +17,14 @@ use super::{health, sparql, translate};
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(health::healthz, health::readyz, health::metrics, openapi_json, sparql::query_get, sparql::query_post,
-        translate::translate, translate::validate, translate::profiles),
+        translate::translate, translate::validate, translate::profiles, assess::assess_transfer, assess::classify,
+        assess::sandbox_check),
     components(schemas(Problem, health::Health, health::Readiness, translate::TranslationBody, translate::ValidationBody, translate::ProfileSummary)),
     tags(
         (name = "operations", description = "Liveness, readiness, metrics and this document"),
         (name = "sparql", description = "SPARQL 1.1 Protocol over the public graphs: the ontology release and the crosswalks"),
-        (name = "translation", description = "Documents between jurisdictions' formats, with gap reports and provenance")
+        (name = "translation", description = "Documents between jurisdictions' formats, with gap reports and provenance"),
+        (name = "decisions", description = "What applies: transfer mechanisms, AI rules, sandbox supervision, with the legal reasons")
     )
 )]
 pub struct ApiDoc;

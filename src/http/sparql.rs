@@ -1,5 +1,7 @@
-//! The SPARQL 1.1 Protocol endpoint at `/sparql`: GET, POST form and POST direct, content
-//! negotiation, the public-graph rule, and the query limits (time, results, concurrency).
+//! The SPARQL 1.1 Protocol endpoint. The public one (`/sparql`) answers queries over the
+//! public graphs only and refuses updates; the administrative one (its own loopback
+//! listener, or `/admin/sparql`) sees every graph and accepts updates. Both share the query
+//! limits: time (cancelled when the client goes away), result size, concurrency.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,13 +19,19 @@ pub fn routes(config: &mut web::ServiceConfig) {
     config.service(web::resource("/sparql").route(web::get().to(query_get)).route(web::post().to(query_post)));
 }
 
+/// The administrative endpoint's SPARQL routes, at `path`.
+pub fn admin_routes(config: &mut web::ServiceConfig, path: &str) {
+    config.service(web::resource(path).route(web::get().to(admin_get)).route(web::post().to(admin_post)));
+}
+
 /// Bounds the queries evaluated at once; the others wait their turn.
 pub struct QueryGate(pub Arc<Semaphore>);
 
 /// Run a SPARQL query over the public graphs (the ontology release and the crosswalks).
+/// Without a `query` parameter, the endpoint describes itself (SPARQL 1.1 Service Description).
 #[utoipa::path(get, path = "/sparql", tag = "sparql",
     params(
-        ("query" = String, Query, description = "SPARQL 1.1 query"),
+        ("query" = Option<String>, Query, description = "SPARQL 1.1 query; absent: the Service Description"),
         ("default-graph-uri" = Option<Vec<String>>, Query, description = "Graphs that make the default graph"),
         ("named-graph-uri" = Option<Vec<String>>, Query, description = "Graphs available to GRAPH"),
         ("timeout" = Option<u64>, Query, description = "Seconds the query may run, up to the server's ceiling"),
@@ -32,14 +40,12 @@ pub struct QueryGate(pub Arc<Semaphore>);
         (status = 200, description = "SPARQL results (JSON, XML, CSV, TSV) or RDF (Turtle, N-Triples, RDF/XML, JSON-LD, N-Quads, TriG), by the Accept header"),
         (status = 400, description = "Syntax error (with the parser's position) or federation attempt", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 406, description = "No acceptable format", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 414, description = "Query longer than the limit", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "More results than the limit (never silently cut)", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The query ran out of time", body = super::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn query_get(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let parameters = Parameters::parse(request.query_string().as_bytes());
-    let Some(query) = parameters.query.clone() else {
-        return Err(ApiError::BadRequest("missing `query` parameter".to_owned()));
-    };
-    answer(&request, &state, query, parameters).await
+    get(request, state, Access::Public).await
 }
 
 /// Run a SPARQL query sent as a form (`application/x-www-form-urlencoded`) or directly
@@ -50,6 +56,7 @@ pub async fn query_get(request: HttpRequest, state: web::Data<AppState>) -> Resu
         (status = 200, description = "As for GET"),
         (status = 400, description = "Syntax error, missing query", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "An update sent to the public endpoint", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Query longer than the limit", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Unsupported content type", body = super::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn query_post(
@@ -57,40 +64,90 @@ pub async fn query_post(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    post(request, state, body, Access::Public).await
+}
+
+async fn admin_get(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    get(request, state, Access::Admin).await
+}
+
+async fn admin_post(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    post(request, state, body, Access::Admin).await
+}
+
+async fn get(request: HttpRequest, state: web::Data<AppState>, access: Access) -> Result<HttpResponse, ApiError> {
+    let limit = state.gateway.config.sparql.max_query_bytes;
+    if request.query_string().len() > limit.saturating_mul(3) {
+        // Percent-encoding triples a query at most; beyond that the URL is too long to hold one.
+        return Err(ApiError::UriTooLong(format!(
+            "the request URL is longer than the limit for a query of {limit} bytes; send it with POST"
+        )));
+    }
+    let parameters = Parameters::parse(request.query_string().as_bytes());
+    if parameters.update.is_some() {
+        return Err(ApiError::BadRequest("a SPARQL update is sent with POST, never GET".to_owned()));
+    }
+    match parameters.query.clone() {
+        Some(query) => answer(&request, &state, query, parameters, access).await,
+        None => service_description(&request, &state, access).await,
+    }
+}
+
+async fn post(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+    access: Access,
+) -> Result<HttpResponse, ApiError> {
     let config = &state.gateway.config.sparql;
     if body.len() > config.max_query_bytes {
         return Err(ApiError::PayloadTooLarge { limit: config.max_query_bytes });
     }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let content_type = media_type(&request);
     let url_parameters = Parameters::parse(request.query_string().as_bytes());
+    let refuse_update = || ApiError::Forbidden("updates are not accepted on the public endpoint".to_owned());
     match content_type.as_str() {
         "application/x-www-form-urlencoded" => {
             let form = Parameters::parse(&body);
-            if form.update.is_some() {
-                return Err(ApiError::Forbidden("updates are not accepted on the public endpoint".to_owned()));
+            match (form.query.clone(), form.update.clone()) {
+                (Some(_), Some(_)) => Err(ApiError::BadRequest("send either `query` or `update`, not both".to_owned())),
+                (Some(query), None) => answer(&request, &state, query, form, access).await,
+                (None, Some(update)) if access == Access::Admin => run_update(&state, update, form).await,
+                (None, Some(_)) => Err(refuse_update()),
+                (None, None) => {
+                    Err(ApiError::BadRequest("missing `query` (or, on the admin endpoint, `update`) field".to_owned()))
+                }
             }
-            let Some(query) = form.query.clone() else {
-                return Err(ApiError::BadRequest("missing `query` field".to_owned()));
-            };
-            answer(&request, &state, query, form).await
         }
         "application/sparql-query" => {
             let query = String::from_utf8(body.to_vec())
                 .map_err(|_| ApiError::BadRequest("the query is not valid UTF-8".to_owned()))?;
-            answer(&request, &state, query, url_parameters).await
+            answer(&request, &state, query, url_parameters, access).await
         }
-        "application/sparql-update" => {
-            Err(ApiError::Forbidden("updates are not accepted on the public endpoint".to_owned()))
+        "application/sparql-update" if access == Access::Admin => {
+            let update = String::from_utf8(body.to_vec())
+                .map_err(|_| ApiError::BadRequest("the update is not valid UTF-8".to_owned()))?;
+            run_update(&state, update, url_parameters).await
         }
+        "application/sparql-update" => Err(refuse_update()),
         other => Err(ApiError::UnsupportedMediaType(format!(
-            "`{other}` is not a SPARQL query; send application/sparql-query or application/x-www-form-urlencoded"
+            "`{other}` is not a SPARQL request; send application/sparql-query{} or application/x-www-form-urlencoded",
+            if access == Access::Admin { ", application/sparql-update" } else { "" }
         ))),
     }
+}
+
+pub(super) fn media_type(request: &HttpRequest) -> String {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// The protocol's parameters, which may repeat.
@@ -100,6 +157,7 @@ struct Parameters {
     update: Option<String>,
     default_graphs: Vec<String>,
     named_graphs: Vec<String>,
+    using_graphs: Vec<String>,
     timeout: Option<String>,
 }
 
@@ -112,6 +170,7 @@ impl Parameters {
                 "update" => parameters.update = Some(value.into_owned()),
                 "default-graph-uri" => parameters.default_graphs.push(value.into_owned()),
                 "named-graph-uri" => parameters.named_graphs.push(value.into_owned()),
+                "using-graph-uri" | "using-named-graph-uri" => parameters.using_graphs.push(value.into_owned()),
                 "timeout" => parameters.timeout = Some(value.into_owned()),
                 _ => {}
             }
@@ -135,6 +194,7 @@ async fn answer(
     state: &AppState,
     query: String,
     parameters: Parameters,
+    access: Access,
 ) -> Result<HttpResponse, ApiError> {
     let config = state.gateway.config.sparql.clone();
     if query.len() > config.max_query_bytes {
@@ -156,7 +216,7 @@ async fn answer(
         ApiError::NotAcceptable(format!("no acceptable format; this query can be answered as {}", offered.join(", ")))
     })?;
 
-    let _permit = state.sparql_gate.0.clone().acquire_owned().await.map_err(ApiError::internal)?;
+    let permit = state.sparql_gate.0.clone().acquire_owned().await.map_err(ApiError::internal)?;
     let cancel = CancellationToken::new();
     let _guard = CancelOnDrop(cancel.clone());
     let timer = {
@@ -169,14 +229,90 @@ async fn answer(
     let store = state.gateway.store.clone();
     let protocol =
         QueryRequest { query, default_graphs: parameters.default_graphs, named_graphs: parameters.named_graphs };
-    let evaluation = Evaluation { access: Access::Public, format, max_results: config.max_results, cancel, timeout };
-    let result = web::block(move || sparql::execute(&store, parsed, &protocol, &evaluation)).await;
+    let evaluation = Evaluation {
+        access,
+        format,
+        max_results: config.max_results,
+        cancel,
+        timeout,
+        public_prefixes: config.public_graph_prefixes.clone(),
+    };
+    let started = std::time::Instant::now();
+    // The permit travels with the evaluation: a query oxigraph cannot interrupt (a
+    // cartesian product inside an aggregate checks no token) keeps its slot until it ends,
+    // so runaway queries can never hold more than `max_concurrent` threads.
+    let result = web::block(move || {
+        let _permit = permit;
+        sparql::execute(&store, parsed, &protocol, &evaluation)
+    })
+    .await;
     timer.abort();
+    let outcome = match &result {
+        Ok(Ok(_)) => "ok",
+        Ok(Err(SparqlError::Timeout(_) | SparqlError::Cancelled)) => "timeout",
+        Ok(Err(SparqlError::TooManyResults(_))) => "too_many_results",
+        Ok(Err(_)) => "error",
+        Err(_) => "internal",
+    };
+    state.metrics.observe_query(outcome, started.elapsed().as_secs_f64());
     let answer = result.map_err(ApiError::internal)?.map_err(to_api_error)?;
     Ok(HttpResponse::Ok().content_type(answer.media_type).body(answer.body))
 }
 
-fn to_api_error(error: SparqlError) -> ApiError {
+async fn run_update(state: &AppState, update: String, parameters: Parameters) -> Result<HttpResponse, ApiError> {
+    if !parameters.using_graphs.is_empty() {
+        return Err(ApiError::BadRequest(
+            "using-graph-uri and using-named-graph-uri are not supported; name the graphs in the update".to_owned(),
+        ));
+    }
+    let store = state.gateway.store.clone();
+    web::block(move || sparql::update(&store, &update)).await.map_err(ApiError::internal)?.map_err(to_api_error)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The Service Description of this endpoint, by content negotiation over RDF formats.
+async fn service_description(
+    request: &HttpRequest,
+    state: &AppState,
+    access: Access,
+) -> Result<HttpResponse, ApiError> {
+    let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = match sparql::negotiate(accept, sparql::GRAPH_FORMATS) {
+        Some(sparql::AnswerFormat::Graph(f)) => f,
+        _ => {
+            return Err(ApiError::NotAcceptable(
+                "the service description is RDF: Turtle, N-Triples, RDF/XML, JSON-LD".to_owned(),
+            ));
+        }
+    };
+    let endpoint = {
+        let info = request.connection_info();
+        format!("{}://{}{}", info.scheme(), info.host(), request.path())
+    };
+    let store = state.gateway.store.clone();
+    let prefixes = state.gateway.config.sparql.public_graph_prefixes.clone();
+    let body = web::block(move || -> Result<Vec<u8>, SparqlError> {
+        let graphs = match access {
+            Access::Public => store.public_graphs(&prefixes)?,
+            Access::Admin => store
+                .named_graphs()?
+                .into_iter()
+                .filter_map(|g| match g {
+                    oxigraph::model::NamedOrBlankNode::NamedNode(n) => Some(n),
+                    _ => None,
+                })
+                .collect(),
+        };
+        let graph = sparql::describe::service_description(&store, &endpoint, &graphs, access == Access::Admin)?;
+        super::linked::serialize(&graph, format)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(to_api_error)?;
+    Ok(HttpResponse::Ok().content_type(format.media_type()).body(body))
+}
+
+pub(super) fn to_api_error(error: SparqlError) -> ApiError {
     match error {
         SparqlError::Syntax(_) | SparqlError::BadGraphIri(_) | SparqlError::Federation => {
             ApiError::BadRequest(error.to_string())

@@ -102,7 +102,9 @@ pub fn contradictions(facts: &Json) -> Vec<String> {
             problems.push(format!("{pointer}: `{code}` is not an ISO 3166-1 alpha-2 country code (or EU)"));
         }
     }
-    for (at, code) in expand(facts, "/onwardDestinations/*").into_iter().chain(expand(facts, "/marketsOffered/*")) {
+    for (at, code) in
+        expand(facts, "/onwardDestinations/*").into_iter().chain(expand(facts, "/offering/marketsOffered/*"))
+    {
         if let Some(code) = code.as_str()
             && !is_country(code)
             && code != "US-CO"

@@ -172,7 +172,15 @@ impl Rules {
     pub fn load(content: &Content) -> Result<Self, RulesError> {
         let mut sets = Vec::new();
         for file in content.files(RULES_DIR, ".yaml") {
-            sets.push(load_set(&file.path, &file.bytes)?);
+            let set = load_set(&file.path, &file.bytes)?;
+            // Tests, the API and the CLI name a rule file by its id alone.
+            if sets.iter().any(|s: &RuleSet| s.id == set.id) {
+                return Err(RulesError::Load {
+                    file: file.path.clone(),
+                    message: format!("a second rule file with id `{}`", set.id),
+                });
+            }
+            sets.push(set);
         }
         sets.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(Self { sets })

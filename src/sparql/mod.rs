@@ -8,6 +8,8 @@
 //! is narrowed to the public ones, so a private graph cannot be reached, or even shown to
 //! exist, through any query form.
 
+pub mod describe;
+pub mod graph_store;
 pub mod negotiate;
 
 use std::io::Write;
@@ -51,6 +53,8 @@ pub struct Evaluation {
     pub cancel: CancellationToken,
     /// The time limit the caller enforces, to word the error.
     pub timeout: Duration,
+    /// IRI prefixes of further graphs the public may see (`sparql.public_graph_prefixes`).
+    pub public_prefixes: Vec<String>,
 }
 
 /// A serialised answer.
@@ -145,7 +149,7 @@ pub fn execute(
             }
         }
         Access::Public => {
-            let public = store.public_graphs()?;
+            let public = store.public_graphs(&evaluation.public_prefixes)?;
             let allowed =
                 |graphs: Vec<NamedNode>| graphs.into_iter().filter(|g| public.contains(g)).collect::<Vec<_>>();
             let default = explicit_default.map(allowed).unwrap_or_else(|| public.clone());
@@ -204,6 +208,12 @@ fn write_answer(
     let mut body = body;
     body.flush().map_err(io)?;
     Ok(Answer { body, media_type: format.media_type(), results: count })
+}
+
+/// Runs a SPARQL 1.1 Update (the administrative endpoint only).
+pub fn update(store: &Store, text: &str) -> Result<(), SparqlError> {
+    let prepared = SparqlEvaluator::new().parse_update(text).map_err(|e| SparqlError::Syntax(e.to_string()))?;
+    prepared.on_store(store.oxigraph()).execute().map_err(|e| SparqlError::Evaluation(e.to_string()))
 }
 
 fn evaluation_error(error: QueryEvaluationError, timeout: Duration) -> SparqlError {

@@ -105,9 +105,23 @@ impl Store {
         Ok(graphs)
     }
 
-    /// The graphs the public may see: the ontology release and the mapping sets.
-    pub fn public_graphs(&self) -> Result<Vec<NamedNode>, StoreError> {
-        Ok(self.graphs()?.into_iter().filter(|(_, kind)| kind.is_public()).map(|(iri, _)| iri).collect())
+    /// Every named graph, govgate's or not.
+    pub fn named_graphs(&self) -> Result<Vec<NamedOrBlankNode>, StoreError> {
+        Ok(self.inner.named_graphs().collect::<Result<_, _>>()?)
+    }
+
+    /// The graphs the public may see: the ontology release, the mapping sets, and graphs
+    /// whose IRI starts with one of `extra_prefixes` (published by an operator).
+    pub fn public_graphs(&self, extra_prefixes: &[String]) -> Result<Vec<NamedNode>, StoreError> {
+        let mut public = Vec::new();
+        for graph in self.named_graphs()? {
+            let NamedOrBlankNode::NamedNode(iri) = graph else { continue };
+            let govgate_public = GraphKind::parse(iri.as_ref()).is_some_and(|k| k.is_public());
+            if govgate_public || extra_prefixes.iter().any(|p| iri.as_str().starts_with(p.as_str())) {
+                public.push(iri);
+            }
+        }
+        Ok(public)
     }
 }
 

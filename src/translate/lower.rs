@@ -22,8 +22,12 @@ pub struct Lowered {
     pub consumed: BTreeSet<String>,
 }
 
-pub fn lower(target: &Profile, lifted: &Lifted, crosswalks: &CrosswalkIndex) -> Lowered {
+///
+/// `seed` (a digest of the source document) makes generated identifiers stable: the same
+/// source lowered twice gets the same UUIDs.
+pub fn lower(target: &Profile, lifted: &Lifted, crosswalks: &CrosswalkIndex, seed: &str) -> Lowered {
     let mut lowerer = Lowerer {
+        seed,
         graph: &lifted.graph,
         origins: &lifted.origins,
         crosswalks,
@@ -41,6 +45,7 @@ pub fn lower(target: &Profile, lifted: &Lifted, crosswalks: &CrosswalkIndex) -> 
 }
 
 struct Lowerer<'a> {
+    seed: &'a str,
     graph: &'a Graph,
     origins: &'a HashMap<Triple, Vec<String>>,
     crosswalks: &'a CrosswalkIndex,
@@ -111,7 +116,7 @@ impl Lowerer<'_> {
         if values.is_empty() {
             let unusable = reached.first().map(|r| describe(&r.term));
             if let Some(generate) = field.generate {
-                let value = generated(generate, node, pointer);
+                let value = generated(generate, self.seed, pointer);
                 self.fields.push(
                     FieldReport::new(field, pointer, Status::Defaulted)
                         .with_value(value.clone())
@@ -120,7 +125,7 @@ impl Lowerer<'_> {
                 return Some(value);
             }
             if let Some(default) = &field.default {
-                let value = json_value(field, default);
+                let value = coded(field, json_value(field, default));
                 self.fields.push(FieldReport::new(field, pointer, Status::Defaulted).with_value(value.clone()));
                 return Some(if field.array { Json::Array(vec![value]) } else { value });
             }
@@ -144,9 +149,17 @@ impl Lowerer<'_> {
         self.fields.push(report);
     }
 
+    /// A leaf value in the field's form and the document's code for it (`lower`).
+    fn scalar(&self, field: &Field, reached: &Reached, pointer: &str) -> Option<(Json, FieldReport)> {
+        let (value, mut report) = self.aligned(field, reached, pointer)?;
+        let value = coded(field, value);
+        report.value = Some(value.clone());
+        Some((value, report))
+    }
+
     /// A leaf value in the field's form, aligned through the crosswalks when it is a
     /// concept of another module.
-    fn scalar(&self, field: &Field, reached: &Reached, pointer: &str) -> Option<(Json, FieldReport)> {
+    fn aligned(&self, field: &Field, reached: &Reached, pointer: &str) -> Option<(Json, FieldReport)> {
         let exact = |value: Json| {
             Some((
                 value.clone(),
@@ -236,11 +249,20 @@ fn literal_value(field_type: FieldType, literal: &Literal) -> Option<Json> {
     })
 }
 
-/// A value made up for a field the graph has none for.
-fn generated(generate: crate::formats::field::Generate, node: &Term, pointer: &str) -> Json {
+/// The document's code for a value, where the field table gives one (`{Compliant: satisfied}`).
+fn coded(field: &Field, value: Json) -> Json {
+    match (&field.lower, &value) {
+        (Some(codes), Json::String(s)) => codes.get(s).map_or(value, |code| Json::String(code.clone())),
+        _ => value,
+    }
+}
+
+/// A value made up for a field the graph has none for: a UUID from the source's digest and
+/// the target pointer (stable across runs), or the current time.
+fn generated(generate: crate::formats::field::Generate, seed: &str, pointer: &str) -> Json {
     match generate {
         crate::formats::field::Generate::Uuid => {
-            let seed = format!("{node}{pointer}");
+            let seed = format!("{seed}{pointer}");
             Json::String(uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, seed.as_bytes()).to_string())
         }
         crate::formats::field::Generate::Now => Json::String(

@@ -130,7 +130,8 @@ impl Translator {
         let target = self.profile(to)?;
         let parsed = document::read(source, bytes)?;
         let lifted = lift::lift(source, &parsed)?;
-        let lowered = lower::lower(target, &lifted, &self.crosswalks);
+        let seed = hex::encode(Sha256::digest(bytes));
+        let lowered = lower::lower(target, &lifted, &self.crosswalks, &seed);
 
         // The target's view: its own lift of the lowered document, checked by its shapes.
         let target_graph = match &target.json {

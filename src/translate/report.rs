@@ -109,9 +109,9 @@ pub struct ShapeFinding {
     /// The property path at fault.
     pub path: String,
     pub message: String,
-    /// The provision the shape cites.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provision: Option<String>,
+    /// The provisions the shape cites (`rdfs:seeAlso`), in IRI order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub provisions: Vec<String>,
 }
 
 /// The whole report of a translation.

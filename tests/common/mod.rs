@@ -12,6 +12,8 @@ use tempfile::TempDir;
 
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The admin listener, when the configuration enables it.
+    pub admin: Option<SocketAddr>,
     pub handle: ServerHandle,
     pub client: reqwest::Client,
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -22,12 +24,17 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }
+
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.admin.expect("admin listener enabled"), path)
+    }
 }
 
 /// A configuration for tests: loopback, a free port, one worker, data in `data_dir`.
 pub fn test_config(data_dir: &Path) -> Config {
     let mut config = Config { data_dir: data_dir.to_owned(), ..Default::default() };
     config.http.bind = "127.0.0.1:0".parse().unwrap();
+    config.admin.bind = "127.0.0.1:0".parse().unwrap();
     config.http.workers = 1;
     config.http.shutdown_timeout_secs = 10;
     config
@@ -47,10 +54,15 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
         .await
         .unwrap()
         .expect("gateway starts");
-    let (server, address) = http::bind(AppState::new(gateway)).expect("binds");
+    let state = AppState::new(gateway);
+    let (server, address) = http::bind(state.clone()).expect("binds");
+    let admin = http::bind_admin(state).expect("binds admin").map(|(admin, address)| {
+        tokio::spawn(admin);
+        address
+    });
     let handle = server.handle();
     let server = tokio::spawn(server);
-    TestApp { address, handle, client: reqwest::Client::new(), server, data_dir }
+    TestApp { address, admin, handle, client: reqwest::Client::new(), server, data_dir }
 }
 
 /// reqwest is built without a default TLS provider; tests use ring, like the server.

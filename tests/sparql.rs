@@ -1,0 +1,282 @@
+//! The SPARQL endpoints over HTTP: the public one sees only public graphs and refuses
+//! updates; the admin one (its own listener, or mounted under `/admin`) updates and serves
+//! the Graph Store Protocol; hostile queries get bounded, clear answers.
+
+mod common;
+
+use common::{spawn_app, spawn_app_with};
+use govgate::config::Secret;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const SYSTEM_GRAPH: &str = "https://w3id.org/govgate/graph/system";
+const PRIVATE_GRAPH: &str = "https://w3id.org/govgate/graph/document/secret-report";
+
+async fn select(app: &common::TestApp, url: &str, query: &str, extra: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut form: Vec<(&str, &str)> = vec![("query", query)];
+    form.extend_from_slice(extra);
+    let response =
+        app.client.post(url).header("Accept", "application/sparql-results+json").form(&form).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn bindings(answer: &Value, variable: &str) -> Vec<String> {
+    answer["results"]["bindings"]
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|row| row[variable]["value"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+async fn admin_update(app: &common::TestApp, update: &str) -> StatusCode {
+    app.client
+        .post(app.admin_url("/sparql"))
+        .header("Content-Type", "application/sparql-update")
+        .body(update.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn the_public_endpoint_answers_over_the_ontology_release() {
+    let app = spawn_app().await;
+    let (status, answer) = select(
+        &app,
+        &app.url("/sparql"),
+        "PREFIX owl: <http://www.w3.org/2002/07/owl#> SELECT (COUNT(*) AS ?n) WHERE { ?c a owl:Class }",
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let classes: u64 = bindings(&answer, "n")[0].parse().unwrap();
+    assert!(classes > 100, "the release declares its classes: {classes}");
+}
+
+#[tokio::test]
+async fn a_private_graph_is_unreachable_through_every_query_form() {
+    let app = spawn_app().await;
+    let insert = format!("INSERT DATA {{ GRAPH <{PRIVATE_GRAPH}> {{ <urn:x:secret> <urn:x:says> \"hidden\" }} }}");
+    assert_eq!(admin_update(&app, &insert).await, StatusCode::NO_CONTENT);
+    let public = app.url("/sparql");
+
+    let (_, graphs) = select(&app, &public, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", &[]).await;
+    let graphs = bindings(&graphs, "g");
+    assert!(
+        !graphs.is_empty() && graphs.iter().all(|g| g.contains("/graph/ontology/") || g.contains("/graph/mappings/")),
+        "{graphs:?}"
+    );
+
+    let attempts = [
+        ("SELECT ?o WHERE { ?s <urn:x:says> ?o }", vec![]),
+        ("SELECT ?o WHERE { GRAPH ?g { ?s <urn:x:says> ?o } }", vec![]),
+        (&*format!("SELECT ?o FROM <{PRIVATE_GRAPH}> WHERE {{ ?s <urn:x:says> ?o }}"), vec![]),
+        (&*format!("SELECT ?o FROM NAMED <{PRIVATE_GRAPH}> WHERE {{ GRAPH ?g {{ ?s <urn:x:says> ?o }} }}"), vec![]),
+        (&*format!("SELECT ?o WHERE {{ GRAPH <{PRIVATE_GRAPH}> {{ ?s <urn:x:says> ?o }} }}"), vec![]),
+        ("SELECT ?o WHERE { ?s <urn:x:says> ?o }", vec![("default-graph-uri", PRIVATE_GRAPH)]),
+        ("SELECT ?o WHERE { GRAPH ?g { ?s <urn:x:says> ?o } }", vec![("named-graph-uri", PRIVATE_GRAPH)]),
+        (&*format!("SELECT ?p WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ ?s ?p ?o }} }}"), vec![]),
+    ];
+    for (query, extra) in &attempts {
+        let (status, answer) = select(&app, &public, query, extra).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert_eq!(answer["results"]["bindings"], serde_json::json!([]), "{query} {extra:?} leaked: {answer}");
+    }
+
+    // DESCRIBE and CONSTRUCT build graphs from the same narrowed dataset.
+    let describe = app
+        .client
+        .get(&public)
+        .query(&[("query", "DESCRIBE <urn:x:secret>")])
+        .header("Accept", "application/n-triples")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(describe.status(), StatusCode::OK);
+    assert_eq!(describe.text().await.unwrap().trim(), "");
+
+    // The admin endpoint sees it.
+    let (status, answer) =
+        select(&app, &app.admin_url("/sparql"), "SELECT ?o WHERE { GRAPH ?g { ?s <urn:x:says> ?o } }", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bindings(&answer, "o"), ["hidden"]);
+}
+
+#[tokio::test]
+async fn updates_are_refused_on_the_public_endpoint() {
+    let app = spawn_app().await;
+    let direct = app
+        .client
+        .post(app.url("/sparql"))
+        .header("Content-Type", "application/sparql-update")
+        .body("INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::FORBIDDEN);
+    assert_eq!(direct.headers()["content-type"], "application/problem+json");
+    let form = app.client.post(app.url("/sparql")).form(&[("update", "DROP ALL")]).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::FORBIDDEN);
+    let on_get = app.client.get(app.url("/sparql")).query(&[("update", "DROP ALL")]).send().await.unwrap();
+    assert_eq!(on_get.status(), StatusCode::BAD_REQUEST);
+    // Nothing was dropped.
+    let (_, answer) = select(&app, &app.url("/sparql"), "ASK { ?s ?p ?o }", &[]).await;
+    assert_eq!(answer["boolean"], true);
+}
+
+#[tokio::test]
+async fn the_graph_store_protocol_puts_gets_and_deletes_a_graph() {
+    let app = spawn_app().await;
+    let graph = "http://example.org/reference/data";
+    let store = app.admin_url("/store");
+    let put = app
+        .client
+        .put(&store)
+        .query(&[("graph", graph)])
+        .header("Content-Type", "text/turtle")
+        .body("<http://example.org/a> <http://example.org/b> \"c\" .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::CREATED);
+    let post = app
+        .client
+        .post(&store)
+        .query(&[("graph", graph)])
+        .header("Content-Type", "application/n-triples")
+        .body("<http://example.org/a> <http://example.org/b> \"d\" .\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::NO_CONTENT);
+    let get = app
+        .client
+        .get(&store)
+        .query(&[("graph", graph)])
+        .header("Accept", "application/n-triples")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), StatusCode::OK);
+    let body = get.text().await.unwrap();
+    assert_eq!(body.lines().count(), 2, "{body}");
+
+    let bad = app
+        .client
+        .put(&store)
+        .query(&[("graph", graph)])
+        .header("Content-Type", "text/turtle")
+        .body("<http://example.org/a> <http://example.org/b> .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = bad.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("line 1"), "the error says where: {problem}");
+
+    // A failed PUT lost nothing.
+    let (_, answer) = select(
+        &app,
+        &app.admin_url("/sparql"),
+        &format!("SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"),
+        &[],
+    )
+    .await;
+    assert_eq!(bindings(&answer, "n"), ["2"]);
+
+    let delete = app.client.delete(&store).query(&[("graph", graph)]).send().await.unwrap();
+    assert_eq!(delete.status(), StatusCode::NO_CONTENT);
+    let gone = app.client.get(&store).query(&[("graph", graph)]).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    // The public listener has no Graph Store Protocol unless the admin routes are mounted.
+    let public = app.client.get(app.url("/admin/store")).query(&[("graph", graph)]).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_token_guards_the_admin_routes_mounted_on_the_public_listener() {
+    let app = spawn_app_with(|config| {
+        config.admin.enabled = true;
+        config.admin.mount_on_public = true;
+        config.admin.token = Some(Secret::new("s3cret"));
+    })
+    .await;
+    let update = "INSERT DATA { GRAPH <urn:x:g> { <urn:x:a> <urn:x:b> <urn:x:c> } }";
+    let send = |token: Option<&'static str>| {
+        let mut request =
+            app.client.post(app.url("/admin/sparql")).header("Content-Type", "application/sparql-update").body(update);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(send(None).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(send(Some("wrong")).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(send(Some("s3cret")).await.unwrap().status(), StatusCode::NO_CONTENT);
+    let own_listener = app.client.get(app.admin_url("/store")).query(&[("graph", "urn:x:g")]).send().await.unwrap();
+    assert_eq!(own_listener.status(), StatusCode::UNAUTHORIZED, "the admin listener wants the token too");
+}
+
+#[tokio::test]
+async fn without_a_query_the_endpoint_describes_itself() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/sparql")).header("Accept", "text/turtle").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/turtle"));
+    let body = response.text().await.unwrap();
+    assert!(body.contains("sd:Service"), "{body}");
+    assert!(
+        !body.contains("UpdateOperation") && !body.contains(SYSTEM_GRAPH),
+        "the public description hides updates and private graphs"
+    );
+}
+
+#[tokio::test]
+async fn hostile_queries_get_bounded_clear_answers() {
+    let app = spawn_app_with(|config| {
+        config.sparql.max_results = 50;
+        config.sparql.timeout_secs = 1;
+        config.sparql.max_timeout_secs = 1;
+    })
+    .await;
+    let public = app.url("/sparql");
+    let cases: Vec<(String, StatusCode, &str)> = vec![
+        ("SELECT * WHERE { ?s ?p }".to_owned(), StatusCode::BAD_REQUEST, "1:25"),
+        ("SELECT * WHERE { ?s ?p ?o }".to_owned(), StatusCode::UNPROCESSABLE_ENTITY, "50"),
+        (
+            "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "SERVICE",
+        ),
+        // A nested loop over the store that cannot finish in a second.
+        (
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c OPTIONAL { ?d ?e ?f FILTER(?c != ?f) } }".to_owned(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "time",
+        ),
+        (format!("SELECT * WHERE {{ {} }}", "{ ".repeat(20_000)), StatusCode::PAYLOAD_TOO_LARGE, "limit"),
+    ];
+    for (query, expected, says) in cases {
+        let response = app
+            .client
+            .post(&public)
+            .header("Content-Type", "application/sparql-query")
+            .header("Accept", "application/sparql-results+json")
+            .body(query.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let problem: Value = response.json().await.unwrap();
+        let head: String = query.chars().take(60).collect();
+        assert_eq!(status, expected, "{head}: {problem}");
+        assert!(problem["detail"].as_str().unwrap_or("").contains(says), "{head}: {problem}");
+    }
+    let long = "x".repeat(50_000); // over 3 × 16 KiB, under the client's URI ceiling
+    let too_long = app.client.get(&public).query(&[("query", &long)]).send().await.unwrap();
+    assert_eq!(too_long.status(), StatusCode::URI_TOO_LONG);
+    // The server is still there.
+    let (status, _) = select(&app, &public, "ASK { ?s ?p ?o }", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+}
