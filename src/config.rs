@@ -43,6 +43,9 @@ pub struct SparqlConfig {
     pub max_concurrent: usize,
     /// Longest query text accepted, in bytes (longer: 413 for a body, 414 for a URL).
     pub max_query_bytes: usize,
+    /// Parts sharing no variable a query may join (a cartesian product); oxigraph cannot
+    /// stop a product of three or more at its time limit, so those are refused.
+    pub max_join_parts: usize,
     /// IRI prefixes of further graphs the public endpoint may show, beyond the ontology
     /// release and the mapping sets (for example a reference dataset loaded by an operator).
     pub public_graph_prefixes: Vec<String>,
@@ -103,6 +106,7 @@ impl Default for SparqlConfig {
             max_results: 100_000,
             max_concurrent: 4,
             max_query_bytes: 16 * 1024,
+            max_join_parts: 2,
             public_graph_prefixes: Vec::new(),
         }
     }

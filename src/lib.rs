@@ -38,6 +38,7 @@
 //! | [`shacl`] | SHACL Core validation of documents against the jurisdictions' shapes |
 //! | [`translate`] | the translation pipeline: detect, validate, lift, align, check, lower, report |
 //! | [`sparql`] | SPARQL evaluation with the public-graph rule and query limits |
+//! | [`publish`] | what a dereferenced govgate IRI shows: terms, provisions, crosswalk rows |
 //! | [`startup`] | bringing a gateway up: content, store, loading |
 //! | [`formats`] | document profiles: schemas, RML lifts and field tables |
 //! | [`http`] | the public HTTP API (actix-web): health, readiness, metrics, OpenAPI, problems |
@@ -54,6 +55,7 @@ pub mod formats;
 pub mod http;
 pub mod mappings;
 pub mod ontology;
+pub mod publish;
 pub mod rml;
 pub mod rules;
 pub mod shacl;

@@ -111,3 +111,22 @@ fn version_names_the_ontology_release_and_help_the_exit_codes() {
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(help.contains("Exit codes:") && help.contains("store unavailable"), "{help}");
 }
+
+#[test]
+fn query_answers_from_the_embedded_store_in_the_format_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let count = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/govgate/core#Instrument> }";
+    let output =
+        govgate().arg("--data-dir").arg(dir.path()).args(["query", count, "--format", "csv"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let csv = String::from_utf8(output.stdout).unwrap();
+    let n: u32 = csv.lines().nth(1).unwrap().trim().parse().unwrap();
+    assert!(n >= 40, "{csv}");
+    let graph = govgate()
+        .args(["query", "--in-memory", "DESCRIBE <https://w3id.org/govgate/eli/cn/pipl/art_38>", "--format", "nt"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(graph.stdout).unwrap().contains("PIPL Art. 38"));
+    let bad = govgate().arg("--data-dir").arg(dir.path()).args(["query", "SELECT * WHERE { ?s ?p }"]).output().unwrap();
+    assert_one_line_failure(&bad, 5, &["syntax error", "1:25"]);
+}

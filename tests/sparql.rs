@@ -238,6 +238,7 @@ async fn hostile_queries_get_bounded_clear_answers() {
         config.sparql.max_results = 50;
         config.sparql.timeout_secs = 1;
         config.sparql.max_timeout_secs = 1;
+        config.sparql.max_concurrent = 1;
     })
     .await;
     let public = app.url("/sparql");
@@ -249,11 +250,17 @@ async fn hostile_queries_get_bounded_clear_answers() {
             StatusCode::BAD_REQUEST,
             "SERVICE",
         ),
-        // A nested loop over the store that cannot finish in a second.
+        // A cartesian product of two parts: stopped at its time limit.
         (
-            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c OPTIONAL { ?d ?e ?f FILTER(?c != ?f) } }".to_owned(),
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }".to_owned(),
             StatusCode::SERVICE_UNAVAILABLE,
-            "time",
+            "time limit",
+        ),
+        // Three parts could not be stopped: refused before evaluation.
+        (
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cartesian product",
         ),
         (format!("SELECT * WHERE {{ {} }}", "{ ".repeat(20_000)), StatusCode::PAYLOAD_TOO_LARGE, "limit"),
     ];
@@ -276,7 +283,76 @@ async fn hostile_queries_get_bounded_clear_answers() {
     let long = "x".repeat(50_000); // over 3 × 16 KiB, under the client's URI ceiling
     let too_long = app.client.get(&public).query(&[("query", &long)]).send().await.unwrap();
     assert_eq!(too_long.status(), StatusCode::URI_TOO_LONG);
-    // The server is still there.
+    // The server is still there, and the one evaluation slot is free again: the stopped
+    // query released its thread.
     let (status, _) = select(&app, &public, "ASK { ?s ?p ?o }", &[]).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// A query that runs far longer than the test waits for it, unless it is cancelled.
+const SLOW: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }";
+
+#[tokio::test]
+async fn a_client_that_goes_away_cancels_its_query() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|config| {
+        config.sparql.timeout_secs = 120;
+        config.sparql.max_timeout_secs = 120;
+        config.sparql.max_concurrent = 1;
+    })
+    .await;
+    let body = format!("query={}", form_urlencoded::byte_serialize(SLOW.as_bytes()).collect::<String>());
+    let mut socket = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    let request = format!(
+        "POST /sparql HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    drop(socket);
+    // With one evaluation slot, this answers only once the abandoned query has stopped.
+    let answered = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        select(&app, &app.url("/sparql"), "ASK { ?s ?p ?o }", &[]),
+    )
+    .await;
+    assert!(matches!(answered, Ok((StatusCode::OK, _))), "the abandoned query still holds its slot");
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_requests_are_all_answered_within_bounded_memory() {
+    let app = spawn_app_with(|config| {
+        config.sparql.max_concurrent = 2;
+        config.http.workers = 2;
+    })
+    .await;
+    let before = resident_kib();
+    let query = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?label } LIMIT 200";
+    let requests = (0..1000).map(|_| {
+        let client = app.client.clone();
+        let url = app.url("/sparql");
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .header("Accept", "application/sparql-results+json")
+                .form(&[("query", query)])
+                .send()
+                .await
+                .map(|r| r.status())
+        })
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    let ok = statuses.iter().filter(|s| matches!(s, Ok(Ok(StatusCode::OK)))).count();
+    assert_eq!(ok, 1000, "every request answered: {ok}");
+    let grown_mib = resident_kib().saturating_sub(before) / 1024;
+    assert!(grown_mib < 512, "resident memory grew by {grown_mib} MiB");
+}
+
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
 }

@@ -18,6 +18,7 @@ mod assess;
 mod lift;
 mod mappings;
 mod ontology;
+mod query;
 mod translate;
 
 pub use mappings::MappingsCommand;
@@ -135,6 +136,9 @@ pub enum Command {
     /// Regulatory sandboxes: grade supervision of a plan.
     #[command(subcommand)]
     Sandbox(assess::SandboxCommand),
+    /// Run a SPARQL query against the embedded store (the public graphs unless
+    /// --all-graphs) and print the answer.
+    Query(query::QueryArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,6 +221,7 @@ impl Cli {
             Command::AssessTransfer(args) => assess::run(&config, crate::rules::Kind::Transfer, args),
             Command::Classify(args) => assess::run(&config, crate::rules::Kind::Applicability, args),
             Command::Sandbox(command) => assess::sandbox(&config, command),
+            Command::Query(args) => query::run(config, args),
         }
     }
 }

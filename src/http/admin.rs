@@ -144,8 +144,12 @@ async fn graph_store(
         }
         "PUT" | "POST" => {
             let media = media_type(&request);
-            let format = RdfFormat::from_media_type(&media)
-                .ok_or_else(|| ApiError::UnsupportedMediaType(format!("`{media}` is not an RDF format (text/turtle, application/n-triples, application/rdf+xml, application/ld+json)")))?;
+            // GSP §5.5: a POST may carry several RDF documents as multipart/form-data parts.
+            let payloads = if method == "POST" && media == "multipart/form-data" {
+                multipart_payloads(&request, body).await?
+            } else {
+                vec![(rdf_format(&media)?, body)]
+            };
             let (target, location) = match target {
                 Some(target) => (target, None),
                 None if method == "POST" => {
@@ -162,10 +166,10 @@ async fn graph_store(
             let base = url.clone();
             let replace = method == "PUT";
             let created = web::block(move || {
-                if replace {
-                    graph_store::put(&store, &target, &body, format, &base)
-                } else {
-                    graph_store::post(&store, &target, &body, format, &base)
+                let parts: Vec<(RdfFormat, &[u8])> = payloads.iter().map(|(f, b)| (*f, b.as_ref())).collect();
+                match parts.as_slice() {
+                    [(format, bytes)] if replace => graph_store::put(&store, &target, bytes, *format, &base),
+                    _ => graph_store::post(&store, &target, &parts, &base),
                 }
             })
             .await
@@ -195,4 +199,39 @@ async fn graph_store(
             "`{other}` is not a Graph Store Protocol method (GET, HEAD, PUT, POST, DELETE)"
         ))),
     }
+}
+
+fn rdf_format(media: &str) -> Result<RdfFormat, ApiError> {
+    RdfFormat::from_media_type(media).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "`{media}` is not an RDF format (text/turtle, application/n-triples, application/rdf+xml, application/ld+json)"
+        ))
+    })
+}
+
+/// The RDF documents in a multipart/form-data body, each in the format its part declares
+/// (or its file name's extension says).
+async fn multipart_payloads(request: &HttpRequest, body: web::Bytes) -> Result<Vec<(RdfFormat, web::Bytes)>, ApiError> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| ApiError::BadRequest(format!("multipart/form-data without a usable boundary: {e}")))?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut payloads = Vec::new();
+    let bad = |e: multer::Error| ApiError::BadRequest(format!("malformed multipart/form-data: {e}"));
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.file_name().or(field.name()).unwrap_or("part").to_owned();
+        let format = match field.content_type() {
+            Some(mime) => rdf_format(mime.essence_str())?,
+            None => name
+                .rsplit_once('.')
+                .and_then(|(_, extension)| RdfFormat::from_extension(extension))
+                .ok_or_else(|| ApiError::UnsupportedMediaType(format!("part `{name}` declares no RDF content type")))?,
+        };
+        payloads.push((format, field.bytes().await.map_err(bad)?));
+    }
+    if payloads.is_empty() {
+        return Err(ApiError::BadRequest("the multipart/form-data body has no parts".to_owned()));
+    }
+    Ok(payloads)
 }

@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod observe;
 mod openapi;
 pub mod problem;
+mod query_page;
 mod sparql;
 mod translate;
 
@@ -73,12 +74,23 @@ pub fn app(
         .configure(sparql::routes)
         .configure(translate::routes)
         .configure(assess::routes)
+        .configure(linked::routes)
+        .configure(query_page::routes)
         .configure(|c| {
             if admin_mounted {
                 admin::mount(c);
             }
         })
-        .default_service(web::to(not_found))
+        .default_service(web::to(fallback))
+}
+
+/// Any other GET dereferences a govgate IRI (linked data); anything else is not found.
+async fn fallback(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if request.method() == actix_web::http::Method::GET || request.method() == actix_web::http::Method::HEAD {
+        linked::dereference(request, state).await
+    } else {
+        Err(ApiError::NotFound(request.path().to_owned()))
+    }
 }
 
 pub(crate) async fn not_found(request: HttpRequest) -> Result<HttpResponse, ApiError> {

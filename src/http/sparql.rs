@@ -87,7 +87,7 @@ async fn get(request: HttpRequest, state: web::Data<AppState>, access: Access) -
             "the request URL is longer than the limit for a query of {limit} bytes; send it with POST"
         )));
     }
-    let parameters = Parameters::parse(request.query_string().as_bytes());
+    let parameters = Parameters::parse(request.query_string().as_bytes())?;
     if parameters.update.is_some() {
         return Err(ApiError::BadRequest("a SPARQL update is sent with POST, never GET".to_owned()));
     }
@@ -103,20 +103,24 @@ async fn post(
     body: web::Bytes,
     access: Access,
 ) -> Result<HttpResponse, ApiError> {
-    let config = &state.gateway.config.sparql;
-    if body.len() > config.max_query_bytes {
-        return Err(ApiError::PayloadTooLarge { limit: config.max_query_bytes });
+    // Queries are short; an administrator's INSERT DATA may be as large as any request body.
+    let limit = match access {
+        Access::Public => state.gateway.config.sparql.max_query_bytes,
+        Access::Admin => state.gateway.config.http.body_limit_bytes,
+    };
+    if body.len() > limit {
+        return Err(ApiError::PayloadTooLarge { limit });
     }
     let content_type = media_type(&request);
-    let url_parameters = Parameters::parse(request.query_string().as_bytes());
+    let url_parameters = Parameters::parse(request.query_string().as_bytes())?;
     let refuse_update = || ApiError::Forbidden("updates are not accepted on the public endpoint".to_owned());
     match content_type.as_str() {
         "application/x-www-form-urlencoded" => {
-            let form = Parameters::parse(&body);
+            let form = Parameters::parse(&body)?;
             match (form.query.clone(), form.update.clone()) {
                 (Some(_), Some(_)) => Err(ApiError::BadRequest("send either `query` or `update`, not both".to_owned())),
                 (Some(query), None) => answer(&request, &state, query, form, access).await,
-                (None, Some(update)) if access == Access::Admin => run_update(&state, update, form).await,
+                (None, Some(update)) if access == Access::Admin => run_update(&request, &state, update, form).await,
                 (None, Some(_)) => Err(refuse_update()),
                 (None, None) => {
                     Err(ApiError::BadRequest("missing `query` (or, on the admin endpoint, `update`) field".to_owned()))
@@ -131,7 +135,7 @@ async fn post(
         "application/sparql-update" if access == Access::Admin => {
             let update = String::from_utf8(body.to_vec())
                 .map_err(|_| ApiError::BadRequest("the update is not valid UTF-8".to_owned()))?;
-            run_update(&state, update, url_parameters).await
+            run_update(&request, &state, update, url_parameters).await
         }
         "application/sparql-update" => Err(refuse_update()),
         other => Err(ApiError::UnsupportedMediaType(format!(
@@ -158,25 +162,50 @@ struct Parameters {
     default_graphs: Vec<String>,
     named_graphs: Vec<String>,
     using_graphs: Vec<String>,
+    using_named_graphs: Vec<String>,
     timeout: Option<String>,
 }
 
 impl Parameters {
-    fn parse(encoded: &[u8]) -> Self {
+    /// Reads the parameters; a repeated `query`, `update` or `timeout` is an error (the
+    /// protocol allows exactly one operation per request).
+    fn parse(encoded: &[u8]) -> Result<Self, ApiError> {
         let mut parameters = Parameters::default();
         for (key, value) in form_urlencoded::parse(encoded) {
-            match key.as_ref() {
-                "query" => parameters.query = Some(value.into_owned()),
-                "update" => parameters.update = Some(value.into_owned()),
-                "default-graph-uri" => parameters.default_graphs.push(value.into_owned()),
-                "named-graph-uri" => parameters.named_graphs.push(value.into_owned()),
-                "using-graph-uri" | "using-named-graph-uri" => parameters.using_graphs.push(value.into_owned()),
-                "timeout" => parameters.timeout = Some(value.into_owned()),
-                _ => {}
+            let single = match key.as_ref() {
+                "query" => &mut parameters.query,
+                "update" => &mut parameters.update,
+                "timeout" => &mut parameters.timeout,
+                "default-graph-uri" => {
+                    parameters.default_graphs.push(value.into_owned());
+                    continue;
+                }
+                "named-graph-uri" => {
+                    parameters.named_graphs.push(value.into_owned());
+                    continue;
+                }
+                "using-graph-uri" => {
+                    parameters.using_graphs.push(value.into_owned());
+                    continue;
+                }
+                "using-named-graph-uri" => {
+                    parameters.using_named_graphs.push(value.into_owned());
+                    continue;
+                }
+                _ => continue,
+            };
+            if single.replace(value.into_owned()).is_some() {
+                return Err(ApiError::BadRequest(format!("`{key}` is given more than once; send one per request")));
             }
         }
-        parameters
+        Ok(parameters)
     }
+}
+
+/// The endpoint's own URL: the base IRI of relative IRIs in queries and updates.
+fn endpoint_url(request: &HttpRequest) -> String {
+    let info = request.connection_info();
+    format!("{}://{}{}", info.scheme(), info.host(), request.path())
 }
 
 /// Cancels the query when the handler's future is dropped: the client went away or the
@@ -209,7 +238,8 @@ async fn answer(
             Duration::from_secs_f64(seconds.min(config.max_timeout_secs as f64))
         }
     };
-    let (parsed, form) = sparql::parse(&query).map_err(to_api_error)?;
+    let (parsed, form) = sparql::parse(&query, Some(&endpoint_url(request))).map_err(to_api_error)?;
+    sparql::guard::check(&parsed, config.max_join_parts).map_err(to_api_error)?;
     let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let format = sparql::negotiate(accept, form.formats()).ok_or_else(|| {
         let offered: Vec<&str> = form.formats().iter().map(|f| f.media_type()).collect();
@@ -259,14 +289,20 @@ async fn answer(
     Ok(HttpResponse::Ok().content_type(answer.media_type).body(answer.body))
 }
 
-async fn run_update(state: &AppState, update: String, parameters: Parameters) -> Result<HttpResponse, ApiError> {
-    if !parameters.using_graphs.is_empty() {
-        return Err(ApiError::BadRequest(
-            "using-graph-uri and using-named-graph-uri are not supported; name the graphs in the update".to_owned(),
-        ));
-    }
+async fn run_update(
+    request: &HttpRequest,
+    state: &AppState,
+    update: String,
+    parameters: Parameters,
+) -> Result<HttpResponse, ApiError> {
     let store = state.gateway.store.clone();
-    web::block(move || sparql::update(&store, &update)).await.map_err(ApiError::internal)?.map_err(to_api_error)?;
+    let base = endpoint_url(request);
+    web::block(move || {
+        sparql::update(&store, &update, Some(&base), &parameters.using_graphs, &parameters.using_named_graphs)
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(to_api_error)?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -285,10 +321,7 @@ async fn service_description(
             ));
         }
     };
-    let endpoint = {
-        let info = request.connection_info();
-        format!("{}://{}{}", info.scheme(), info.host(), request.path())
-    };
+    let endpoint = endpoint_url(request);
     let store = state.gateway.store.clone();
     let prefixes = state.gateway.config.sparql.public_graph_prefixes.clone();
     let body = web::block(move || -> Result<Vec<u8>, SparqlError> {
@@ -314,11 +347,15 @@ async fn service_description(
 
 pub(super) fn to_api_error(error: SparqlError) -> ApiError {
     match error {
-        SparqlError::Syntax(_) | SparqlError::BadGraphIri(_) | SparqlError::Federation => {
-            ApiError::BadRequest(error.to_string())
-        }
+        SparqlError::Syntax(_)
+        | SparqlError::BadGraphIri(_)
+        | SparqlError::Federation
+        | SparqlError::UpdateFailed(_)
+        | SparqlError::DatasetConflict => ApiError::BadRequest(error.to_string()),
         SparqlError::NotAcceptable(_) => ApiError::NotAcceptable(error.to_string()),
-        SparqlError::TooManyResults(_) => ApiError::Unprocessable(error.to_string()),
+        SparqlError::TooManyResults(_) | SparqlError::CartesianProduct { .. } => {
+            ApiError::Unprocessable(error.to_string())
+        }
         SparqlError::Timeout(_) | SparqlError::Cancelled => ApiError::QueryTimeout(error.to_string()),
         other => ApiError::internal(other),
     }

@@ -79,10 +79,14 @@ pub fn put(store: &Store, target: &Target, bytes: &[u8], format: RdfFormat, base
     Ok(created)
 }
 
-/// Adds the body's triples to the graph; returns whether the graph was created.
-pub fn post(store: &Store, target: &Target, bytes: &[u8], format: RdfFormat, base: &str) -> Result<bool, SparqlError> {
+/// Adds the triples of every payload (one body, or the parts of a multipart/form-data
+/// request) to the graph in one transaction; returns whether the graph was created.
+pub fn post(store: &Store, target: &Target, payloads: &[(RdfFormat, &[u8])], base: &str) -> Result<bool, SparqlError> {
     let name = target.graph_name();
-    let quads = parse(bytes, format, base, &name)?;
+    let mut quads = Vec::new();
+    for (format, bytes) in payloads {
+        quads.extend(parse(bytes, *format, base, &name)?);
+    }
     let created = !target.exists(store)?;
     let mut transaction = store.oxigraph().start_transaction().map_err(storage)?;
     if let GraphName::NamedNode(iri) = &name {

@@ -10,6 +10,7 @@
 
 pub mod describe;
 pub mod graph_store;
+pub mod guard;
 pub mod negotiate;
 
 use std::io::Write;
@@ -22,7 +23,7 @@ use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, Sp
 use spargebra::SparqlParser;
 
 use crate::store::{Store, StoreError};
-pub use negotiate::{AnswerFormat, GRAPH_FORMATS, RESULT_FORMATS, negotiate};
+pub use negotiate::{AnswerFormat, GRAPH_FORMATS, RESULT_FORMATS, negotiate, negotiate_media};
 
 /// Who is asking: the public sees public graphs only; an administrator sees every graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,13 +104,33 @@ pub enum SparqlError {
     TooManyResults(usize),
     #[error("query evaluation failed: {0}")]
     Evaluation(String),
+    #[error(
+        "the query joins {parts} parts that share no variable (a cartesian product); at most {max} are evaluated, as a larger product could not be stopped at its time limit. Connect the parts by a shared variable (a FILTER does not connect them) or send separate queries"
+    )]
+    CartesianProduct { parts: usize, max: usize },
+    #[error("the update failed: {0}")]
+    UpdateFailed(String),
+    #[error(
+        "the update names its own dataset (USING, USING NAMED or WITH); do not also send using-graph-uri or using-named-graph-uri"
+    )]
+    DatasetConflict,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
+/// A parser resolving relative IRIs against `base` (the endpoint's URL, as the protocol says).
+fn parser(base: Option<&str>) -> Result<SparqlParser, SparqlError> {
+    match base {
+        Some(base) => {
+            SparqlParser::new().with_base_iri(base).map_err(|e| SparqlError::Syntax(format!("base IRI: {e}")))
+        }
+        None => Ok(SparqlParser::new()),
+    }
+}
+
 /// Parses a query and tells its form, so the caller can negotiate a format first.
-pub fn parse(query: &str) -> Result<(spargebra::Query, QueryForm), SparqlError> {
-    let parsed = SparqlParser::new().parse_query(query).map_err(|e| SparqlError::Syntax(e.to_string()))?;
+pub fn parse(query: &str, base: Option<&str>) -> Result<(spargebra::Query, QueryForm), SparqlError> {
+    let parsed = parser(base)?.parse_query(query).map_err(|e| SparqlError::Syntax(e.to_string()))?;
     let form = match parsed {
         spargebra::Query::Select { .. } | spargebra::Query::Ask { .. } => QueryForm::Results,
         spargebra::Query::Construct { .. } | spargebra::Query::Describe { .. } => QueryForm::Graph,
@@ -210,10 +231,38 @@ fn write_answer(
     Ok(Answer { body, media_type: format.media_type(), results: count })
 }
 
-/// Runs a SPARQL 1.1 Update (the administrative endpoint only).
-pub fn update(store: &Store, text: &str) -> Result<(), SparqlError> {
-    let prepared = SparqlEvaluator::new().parse_update(text).map_err(|e| SparqlError::Syntax(e.to_string()))?;
-    prepared.on_store(store.oxigraph()).execute().map_err(|e| SparqlError::Evaluation(e.to_string()))
+/// Runs a SPARQL 1.1 Update (the administrative endpoint only). `using_default` and
+/// `using_named` are the protocol's `using-graph-uri` / `using-named-graph-uri`: they give
+/// every DELETE/INSERT its dataset, and conflict with a USING or WITH in the update itself.
+pub fn update(
+    store: &Store,
+    text: &str,
+    base: Option<&str>,
+    using_default: &[String],
+    using_named: &[String],
+) -> Result<(), SparqlError> {
+    let parsed = parser(base)?.parse_update(text).map_err(|e| SparqlError::Syntax(e.to_string()))?;
+    let protocol_dataset = !using_default.is_empty() || !using_named.is_empty();
+    let own_dataset = parsed
+        .operations
+        .iter()
+        .any(|op| matches!(op, spargebra::GraphUpdateOperation::DeleteInsert { using: Some(_), .. }));
+    if protocol_dataset && own_dataset {
+        return Err(SparqlError::DatasetConflict);
+    }
+    let mut prepared = SparqlEvaluator::new().for_update(parsed);
+    if protocol_dataset {
+        let default = parse_graphs(using_default)?;
+        let named = parse_graphs(using_named)?;
+        for dataset in prepared.using_datasets_mut() {
+            dataset.set_default_graph(default.iter().cloned().map(GraphName::from).collect());
+            dataset.set_available_named_graphs(named.iter().cloned().map(NamedOrBlankNode::from).collect());
+        }
+    }
+    prepared.on_store(store.oxigraph()).execute().map_err(|e| match e {
+        oxigraph::sparql::UpdateEvaluationError::Storage(e) => SparqlError::Evaluation(e.to_string()),
+        other => SparqlError::UpdateFailed(other.to_string()),
+    })
 }
 
 fn evaluation_error(error: QueryEvaluationError, timeout: Duration) -> SparqlError {

@@ -45,13 +45,20 @@ pub const GRAPH_FORMATS: &[AnswerFormat] = &[
 /// the most specific range, then the server's order. A missing or empty header takes the
 /// first offer; `None` means nothing acceptable (406).
 pub fn negotiate(accept: Option<&str>, offered: &[AnswerFormat]) -> Option<AnswerFormat> {
+    let media: Vec<&str> = offered.iter().map(|f| f.media_type()).collect();
+    negotiate_media(accept, &media).map(|index| offered[index])
+}
+
+/// The index of the best of `offered` media types for an `Accept` header, by the rules of
+/// [`negotiate`].
+pub fn negotiate_media(accept: Option<&str>, offered: &[&str]) -> Option<usize> {
     let accept = accept.map(str::trim).filter(|a| !a.is_empty());
-    let Some(accept) = accept else { return offered.first().copied() };
+    let Some(accept) = accept else { return (!offered.is_empty()).then_some(0) };
     let ranges: Vec<(String, f32)> = accept.split(',').filter_map(parse_range).collect();
     let mut best: Option<(f32, u8, usize)> = None;
-    for (index, format) in offered.iter().enumerate() {
+    for (index, media) in offered.iter().enumerate() {
         // Compare the essence only: `text/csv; charset=utf-8` is `text/csv`.
-        let media = format.media_type().split(';').next().unwrap_or_default().trim();
+        let media = media.split(';').next().unwrap_or_default().trim();
         // The most specific matching range decides this format's quality.
         let matched = ranges
             .iter()
@@ -70,7 +77,7 @@ pub fn negotiate(accept: Option<&str>, offered: &[AnswerFormat]) -> Option<Answe
             }
         }
     }
-    best.map(|(_, _, index)| offered[index])
+    best.map(|(_, _, index)| index)
 }
 
 fn parse_range(item: &str) -> Option<(String, f32)> {
