@@ -27,7 +27,77 @@ pub struct Config {
     pub http: HttpConfig,
     pub sparql: SparqlConfig,
     pub admin: AdminConfig,
+    pub exchange: ExchangeConfig,
     pub log: LogConfig,
+}
+
+/// The agency exchange: a mutual-TLS listener for peer gateways, signed envelopes and
+/// receipts, the outbox and the evidence log. Paths may be relative to the working directory.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExchangeConfig {
+    pub enabled: bool,
+    /// This gateway's agency id in the trust directory.
+    pub agency: String,
+    /// The mutual-TLS listener.
+    pub bind: SocketAddr,
+    /// The trust directory (JSON); its detached signature is `<directory>.sig`.
+    pub directory: Option<PathBuf>,
+    /// The directory authority's Ed25519 public key (base64url, 32 bytes), given out of band.
+    pub directory_key: Option<String>,
+    /// This gateway's TLS certificate chain and private key (PEM), used as server and client.
+    pub certificate: Option<PathBuf>,
+    pub private_key: Option<PathBuf>,
+    /// The Ed25519 message-signing key (PKCS#8 PEM) and the key id the directory lists it under.
+    pub signing_key: Option<PathBuf>,
+    pub signing_kid: String,
+    /// Certificate revocation lists (PEM or DER), one for each CA in the directory; a CRL past
+    /// its next update makes every certificate of that CA unacceptable.
+    pub crls: Vec<PathBuf>,
+    /// How far an envelope's creation time may be from this clock.
+    pub max_clock_skew_secs: u64,
+    /// How often the directory and CRLs are re-read (a changed file is reloaded, no restart).
+    pub reload_secs: u64,
+    /// Delivery attempts before a message is marked failed.
+    pub max_attempts: u32,
+    /// Backoff between attempts: base * 2^attempt, capped, with full jitter.
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    /// Messages sent at once by the outbox.
+    pub outbox_concurrency: usize,
+    /// TLS handshake time limit.
+    pub handshake_timeout_ms: u64,
+    /// Connections the listener holds at once.
+    pub max_connections: usize,
+    /// Translate received documents into this gateway's own profiles: source profile ->
+    /// target profile (e.g. `cn-standard-contract-filing = "eu-scc-annex"`).
+    pub translate_to: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            agency: String::new(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            directory: None,
+            directory_key: None,
+            certificate: None,
+            private_key: None,
+            signing_key: None,
+            signing_kid: String::new(),
+            crls: Vec::new(),
+            max_clock_skew_secs: 300,
+            reload_secs: 10,
+            max_attempts: 12,
+            retry_base_ms: 250,
+            retry_max_ms: 60_000,
+            outbox_concurrency: 16,
+            handshake_timeout_ms: 3_000,
+            max_connections: 256,
+            translate_to: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -151,6 +221,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             sparql: SparqlConfig::default(),
             admin: AdminConfig::default(),
+            exchange: ExchangeConfig::default(),
             log: LogConfig::default(),
         }
     }
@@ -253,6 +324,25 @@ impl Config {
                 "key `admin.mount_on_public`: the public listener is not on loopback; set `admin.token` or unmount"
                     .to_owned(),
             ));
+        }
+        let exchange = &self.exchange;
+        if exchange.enabled {
+            let missing = [
+                ("exchange.agency", exchange.agency.is_empty()),
+                ("exchange.directory", exchange.directory.is_none()),
+                ("exchange.directory_key", exchange.directory_key.is_none()),
+                ("exchange.certificate", exchange.certificate.is_none()),
+                ("exchange.private_key", exchange.private_key.is_none()),
+                ("exchange.signing_key", exchange.signing_key.is_none()),
+                ("exchange.signing_kid", exchange.signing_kid.is_empty()),
+                ("exchange.crls", exchange.crls.is_empty()),
+            ];
+            if let Some((key, _)) = missing.iter().find(|(_, m)| *m) {
+                return Err(ConfigError::Invalid(format!("key `{key}`: required when exchange.enabled is true")));
+            }
+            if exchange.max_attempts == 0 {
+                return Err(ConfigError::Invalid("key `exchange.max_attempts`: at least 1".to_owned()));
+            }
         }
         Ok(())
     }

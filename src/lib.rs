@@ -29,6 +29,7 @@
 //! | [`assess`] | questions answered by the rule tables, from any document |
 //! | [`config`] | layered configuration: defaults < TOML < environment < flags |
 //! | [`content`] | the release content (ontology, mappings, schemas), bundled or from a directory |
+//! | [`exchange`] | the agency exchange: trust directory, signed envelopes and receipts, ledger, evidence |
 //! | [`store`] | the RDF store, the named-graph policy, versioned start-up loading |
 //! | [`mappings`] | the crosswalks: SSSOM reader, strict validator, chaining, exports, coverage |
 //! | [`ontology`] | the shared ontology: convention checks, statistics, citation lookup |
@@ -51,6 +52,7 @@ pub mod assess;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod exchange;
 pub mod formats;
 pub mod http;
 pub mod mappings;

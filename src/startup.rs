@@ -36,6 +36,8 @@ pub struct Gateway {
     pub rules: Arc<rules::Engine>,
     pub load_report: Vec<(GraphKind, LoadAction)>,
     pub load_time: Duration,
+    /// The agency exchange, when `exchange.enabled`.
+    pub exchange: Option<Arc<crate::exchange::Exchange>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,8 @@ pub enum StartupError {
     Rules(#[from] rules::RulesError),
     #[error(transparent)]
     Ontology(#[from] OntologyError),
+    #[error(transparent)]
+    Exchange(#[from] crate::exchange::ExchangeError),
 }
 
 impl Gateway {
@@ -72,7 +76,13 @@ impl Gateway {
         let load_time = started.elapsed();
         let translator = Arc::new(Translator::new(&content)?);
         let rules = Arc::new(rules_engine(&content)?);
-        Ok(Self { config, content, store, translator, rules, load_report, load_time })
+        let exchange = match config.exchange.enabled {
+            true => {
+                Some(Arc::new(crate::exchange::Exchange::open(&config.exchange, store.clone(), translator.clone())?))
+            }
+            false => None,
+        };
+        Ok(Self { config, content, store, translator, rules, load_report, load_time, exchange })
     }
 
     /// The ontology release graph this gateway serves.

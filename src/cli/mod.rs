@@ -15,6 +15,7 @@ use crate::store::StoreError;
 use crate::telemetry;
 
 mod assess;
+mod exchange;
 mod lift;
 mod mappings;
 mod ontology;
@@ -139,6 +140,19 @@ pub enum Command {
     /// Run a SPARQL query against the embedded store (the public graphs unless
     /// --all-graphs) and print the answer.
     Query(query::QueryArgs),
+    /// Send a document to another agency's gateway: sealed, queued in the running gateway's
+    /// outbox and delivered over mutual TLS with a signed receipt.
+    Send(exchange::SendArgs),
+    /// List the messages sent (state, attempts, last error).
+    Outbox(exchange::ListArgs),
+    /// List the messages received.
+    Inbox(exchange::ListArgs),
+    /// Verify and export the tamper-evident evidence log.
+    #[command(subcommand)]
+    Evidence(exchange::EvidenceCommand),
+    /// A local PKI and trust directory for trying two gateways on one machine.
+    #[command(subcommand)]
+    Pki(exchange::PkiCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +192,7 @@ impl From<StartupError> for Failure {
             | StartupError::Translate(_)
             | StartupError::Rules(_)
             | StartupError::Ontology(_) => Exit::InvalidInput,
+            StartupError::Exchange(_) => Exit::Config,
             _ => Exit::Failure,
         };
         Failure::new(exit, error)
@@ -222,6 +237,11 @@ impl Cli {
             Command::Classify(args) => assess::run(&config, crate::rules::Kind::Applicability, args),
             Command::Sandbox(command) => assess::sandbox(&config, command),
             Command::Query(args) => query::run(config, args),
+            Command::Send(args) => exchange::send(&config, args),
+            Command::Outbox(args) => exchange::list(&config, args, "outbox"),
+            Command::Inbox(args) => exchange::list(&config, args, "inbox"),
+            Command::Evidence(command) => exchange::evidence(&config, command),
+            Command::Pki(command) => exchange::pki(command),
         }
     }
 }
@@ -241,7 +261,7 @@ fn serve(config: Config) -> Result<(), Failure> {
         let state = AppState::new(gateway);
         let cannot_listen = |e| Failure::new(Exit::Failure, format!("cannot listen: {e}"));
         let (server, address) = http::bind(state.clone()).map_err(cannot_listen)?;
-        let admin = http::bind_admin(state)
+        let admin = http::bind_admin(state.clone())
             .map_err(|e| Failure::new(Exit::Failure, format!("cannot listen for admin: {e}")))?;
         // One line, so a supervisor reading the first line has both addresses; a closed
         // stdout must not stop the server.
@@ -253,10 +273,22 @@ fn serve(config: Config) -> Result<(), Failure> {
         );
         tracing::info!(%address, admin = ?admin.as_ref().map(|(_, a)| a), "listening");
         let admin = admin.map(|(admin, _)| actix_web::rt::spawn(admin));
+        // The agency exchange: its mutual-TLS listener and the outbox worker.
+        let exchange = http::exchange::bind(state.clone())
+            .map_err(|e| Failure::new(Exit::Config, format!("cannot start the exchange listener: {e}")))?;
+        let exchange = exchange.map(|(listener, address, verifier)| {
+            let _ = writeln!(std::io::stdout(), "exchange (mutual TLS) on https://{address}");
+            tracing::info!(%address, "exchange listening");
+            actix_web::rt::spawn(http::exchange::run_outbox(state.clone(), Some(verifier)));
+            actix_web::rt::spawn(listener)
+        });
         let result = server.await.map_err(|e| Failure::new(Exit::Failure, e));
-        // Both listeners stop on the same signal; wait for the admin one to drain too.
+        // Every listener stops on the same signal; wait for the others to drain too.
         if let Some(admin) = admin {
             let _ = admin.await;
+        }
+        if let Some(exchange) = exchange {
+            let _ = exchange.await;
         }
         result
     })

@@ -38,6 +38,7 @@ pub fn app(
         .wrap(from_fn(observe::observe))
         .configure(|c| admin_routes(c, "/sparql"))
         .configure(|c| store_routes(c, "/store"))
+        .configure(super::exchange::admin_routes)
         .default_service(web::to(super::not_found))
 }
 

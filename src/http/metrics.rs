@@ -9,6 +9,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     queries: HistogramVec,
+    exchange: IntCounterVec,
 }
 
 impl Metrics {
@@ -36,6 +37,15 @@ impl Metrics {
             &["outcome"],
         )
         .expect("static metric definition");
+        let exchange = IntCounterVec::new(
+            Opts::new(
+                "exchange_messages_total",
+                "Agency exchange messages by direction (received, sent) and outcome (accepted, replay, a refusal code; delivered, retry, failed)",
+            ),
+            &["direction", "outcome"],
+        )
+        .expect("static metric definition");
+        registry.register(Box::new(exchange.clone())).expect("registered once");
         registry.register(Box::new(queries.clone())).expect("registered once");
         registry.register(Box::new(requests.clone())).expect("registered once");
         registry.register(Box::new(latency.clone())).expect("registered once");
@@ -44,7 +54,7 @@ impl Metrics {
         registry
             .register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))
             .expect("registered once");
-        Self { registry, requests, latency, queries }
+        Self { registry, requests, latency, queries, exchange }
     }
 
     /// Records one finished request. `route` is the matched pattern, never the raw path,
@@ -52,6 +62,11 @@ impl Metrics {
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
         self.requests.with_label_values(&[route, method, &status.to_string()]).inc();
         self.latency.with_label_values(&[route, method]).observe(seconds);
+    }
+
+    /// Counts one exchange message and how it ended.
+    pub fn observe_exchange(&self, direction: &str, outcome: impl ExchangeOutcome) {
+        self.exchange.with_label_values(&[direction, outcome.label()]).inc();
     }
 
     /// Records one SPARQL evaluation and how it ended.
@@ -71,5 +86,22 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A label for an exchange outcome: a plain word or a refusal code.
+pub trait ExchangeOutcome {
+    fn label(&self) -> &str;
+}
+
+impl ExchangeOutcome for &str {
+    fn label(&self) -> &str {
+        self
+    }
+}
+
+impl ExchangeOutcome for crate::exchange::RejectCode {
+    fn label(&self) -> &str {
+        self.as_str()
     }
 }

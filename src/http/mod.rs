@@ -6,6 +6,7 @@
 
 mod admin;
 mod assess;
+pub mod exchange;
 mod health;
 mod linked;
 pub mod metrics;
@@ -36,6 +37,7 @@ use problem::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub gateway: Arc<Gateway>,
+    pub exchange: Option<Arc<crate::exchange::Exchange>>,
     pub metrics: Arc<Metrics>,
     sparql_gate: Arc<sparql::QueryGate>,
 }
@@ -44,7 +46,8 @@ impl AppState {
     pub fn new(gateway: Gateway) -> Self {
         let gate =
             sparql::QueryGate(Arc::new(tokio::sync::Semaphore::new(gateway.config.sparql.max_concurrent.max(1))));
-        Self { gateway: Arc::new(gateway), metrics: Arc::new(Metrics::new()), sparql_gate: Arc::new(gate) }
+        let exchange = gateway.exchange.clone();
+        Self { gateway: Arc::new(gateway), exchange, metrics: Arc::new(Metrics::new()), sparql_gate: Arc::new(gate) }
     }
 }
 

@@ -47,6 +47,9 @@ pub enum ApiError {
     Timeout(u64),
     #[error("{0}")]
     NotReady(String),
+    /// A refusal by the agency exchange, with its own code.
+    #[error("{detail}")]
+    Exchange { status: u16, code: &'static str, detail: String },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -74,6 +77,9 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Exchange { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -100,6 +106,9 @@ pub struct Problem {
     /// For an invalid document: every violation, with its JSON pointer or XPath.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<crate::translate::Violation>,
+    /// For an exchange refusal: its code (`bad-signature`, `not-permitted`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A problem document ready to send. It is also an error, so middleware that no longer
@@ -153,7 +162,12 @@ pub fn render(status: StatusCode, error: Option<&actix_web::Error>, request_id: 
             tracing::error!(request_id, error = %cause, "request failed");
         }
         match api_error {
-            Some(e @ (ApiError::Timeout(_) | ApiError::NotReady(_) | ApiError::QueryTimeout(_))) => e.to_string(),
+            Some(
+                e @ (ApiError::Timeout(_)
+                | ApiError::NotReady(_)
+                | ApiError::QueryTimeout(_)
+                | ApiError::Exchange { .. }),
+            ) => e.to_string(),
             _ => format!("internal error; quote request id {request_id} when reporting it"),
         }
     } else {
@@ -163,8 +177,13 @@ pub fn render(status: StatusCode, error: Option<&actix_web::Error>, request_id: 
             (None, None) => status.canonical_reason().unwrap_or("error").to_lowercase(),
         }
     };
-    let slug = slug(status);
+    let code = match api_error {
+        Some(ApiError::Exchange { code, .. }) => Some((*code).to_owned()),
+        _ => None,
+    };
+    let slug = code.as_ref().map_or_else(|| slug(status), |c| format!("exchange/{c}"));
     let problem = Problem {
+        code,
         problem_type: format!("{TYPE_ROOT}{slug}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),

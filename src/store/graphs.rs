@@ -18,6 +18,8 @@ pub enum GraphKind {
     Document { id: String },
     /// govgate's own bookkeeping: what was loaded from which content digest (private).
     System,
+    /// The agency exchange: inbox, outbox and evidence chain (private).
+    Exchange,
 }
 
 impl GraphKind {
@@ -30,6 +32,7 @@ impl GraphKind {
             }
             GraphKind::Document { id } => format!("document/{}", segment(id)),
             GraphKind::System => "system".to_owned(),
+            GraphKind::Exchange => "exchange".to_owned(),
         };
         NamedNode::new_unchecked(format!("{GRAPH_ROOT}{path}"))
     }
@@ -45,6 +48,7 @@ impl GraphKind {
             }
             ["document", id] => Some(GraphKind::Document { id: (*id).to_owned() }),
             ["system"] => Some(GraphKind::System),
+            ["exchange"] => Some(GraphKind::Exchange),
             _ => None,
         }
     }
@@ -81,6 +85,7 @@ mod tests {
             GraphKind::MappingSet { set: "eu-aiact--cn-genai".into(), version: "2026.1".into() },
             GraphKind::Document { id: "0b6f".into() },
             GraphKind::System,
+            GraphKind::Exchange,
         ];
         for kind in kinds {
             let iri = kind.iri();
@@ -89,6 +94,7 @@ mod tests {
         assert!(GraphKind::Ontology { release: "x".into() }.is_public());
         assert!(!GraphKind::Document { id: "x".into() }.is_public());
         assert!(!GraphKind::System.is_public());
+        assert!(!GraphKind::Exchange.is_public());
     }
 
     #[test]
