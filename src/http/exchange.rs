@@ -406,7 +406,7 @@ pub async fn run_outbox(state: AppState, verifier: Option<Arc<ReloadableVerifier
             started += 1;
             let (exchange, clients, in_flight, metrics) =
                 (exchange.clone(), clients.clone(), in_flight.clone(), state.metrics.clone());
-            actix_web::rt::spawn(async move {
+            tokio::spawn(async move {
                 let id = record.id.clone();
                 deliver(&exchange, &clients, &metrics, record).await;
                 in_flight.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
@@ -414,7 +414,7 @@ pub async fn run_outbox(state: AppState, verifier: Option<Arc<ReloadableVerifier
             });
         }
         if started == 0 {
-            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

@@ -10,10 +10,15 @@ use govgate::http::{self, AppState};
 use govgate::startup::{Gateway, StoreMode};
 use tempfile::TempDir;
 
+pub mod pki;
+
 pub struct TestApp {
     pub address: SocketAddr,
     /// The admin listener, when the configuration enables it.
     pub admin: Option<SocketAddr>,
+    /// The exchange's mutual-TLS listener and service, when `exchange.enabled`.
+    pub exchange: Option<SocketAddr>,
+    pub exchange_service: Option<std::sync::Arc<govgate::exchange::Exchange>>,
     pub handle: ServerHandle,
     pub client: reqwest::Client,
     pub server: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -56,13 +61,20 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
         .expect("gateway starts");
     let state = AppState::new(gateway);
     let (server, address) = http::bind(state.clone()).expect("binds");
-    let admin = http::bind_admin(state).expect("binds admin").map(|(admin, address)| {
+    let admin = http::bind_admin(state.clone()).expect("binds admin").map(|(admin, address)| {
         tokio::spawn(admin);
         address
     });
+    let exchange_service = state.exchange.clone();
+    let exchange =
+        http::exchange::bind(state.clone()).expect("binds the exchange").map(|(listener, address, verifier)| {
+            tokio::spawn(listener);
+            tokio::spawn(http::exchange::run_outbox(state.clone(), Some(verifier)));
+            address
+        });
     let handle = server.handle();
     let server = tokio::spawn(server);
-    TestApp { address, admin, handle, client: reqwest::Client::new(), server, data_dir }
+    TestApp { address, admin, exchange, exchange_service, handle, client: reqwest::Client::new(), server, data_dir }
 }
 
 /// reqwest is built without a default TLS provider; tests use ring, like the server.
