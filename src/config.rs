@@ -11,9 +11,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 /// `GOVGATE_*` variables that are not configuration keys: the configuration file
-/// (`GOVGATE_CONFIG`, read by the command line) and the shared test material
-/// (`GOVGATE_SHARED`, read by the test tooling).
-const CLI_ENV_VARS: &[&str] = &["config", "shared"];
+/// (`GOVGATE_CONFIG`, read by the command line), the shared test material
+/// (`GOVGATE_SHARED`) and the benchmarks' Python venv (`GOVGATE_PYENV`), read by the
+/// scripts. Any other unknown `GOVGATE_*` variable is an error that names it.
+const CLI_ENV_VARS: &[&str] = &["config", "shared", "pyenv"];
 
 /// The effective configuration of one govgate process.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

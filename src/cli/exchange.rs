@@ -25,9 +25,12 @@ pub struct SendArgs {
     /// The document's profile (detected when omitted).
     #[arg(long)]
     pub profile: Option<String>,
-    /// Wait until the receipt arrives (or the message fails) and print it.
+    /// Wait until the receipt arrives (or the message fails).
     #[arg(long)]
     pub wait: bool,
+    /// With --wait: give up after this many seconds (the message stays in the outbox).
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub timeout: u64,
     #[command(flatten)]
     pub admin: AdminArgs,
 }
@@ -140,7 +143,14 @@ pub(super) fn send(config: &Config, args: SendArgs) -> Result<(), Failure> {
         if !args.wait {
             return Ok(());
         }
+        let deadline = std::time::Instant::now() + Duration::from_secs(args.timeout);
         loop {
+            if std::time::Instant::now() > deadline {
+                return Err(Failure::new(
+                    Exit::Failure,
+                    format!("{id} not delivered after {} s; it stays in the outbox (govgate outbox)", args.timeout),
+                ));
+            }
             let outbox = call(client.get(&url), &url).await?;
             let current = outbox.as_array().and_then(|all| all.iter().find(|r| r["id"] == id.as_str())).cloned();
             match current.as_ref().and_then(|r| r["state"].as_str()) {

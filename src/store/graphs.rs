@@ -16,8 +16,6 @@ pub enum GraphKind {
     MappingSet { set: String, version: String },
     /// One stored report, declaration or profile (private).
     Document { id: String },
-    /// govgate's own bookkeeping: what was loaded from which content digest (private).
-    System,
     /// The agency exchange: inbox, outbox and evidence chain (private).
     Exchange,
 }
@@ -31,7 +29,6 @@ impl GraphKind {
                 format!("mappings/{}/{}", segment(set), segment(version))
             }
             GraphKind::Document { id } => format!("document/{}", segment(id)),
-            GraphKind::System => "system".to_owned(),
             GraphKind::Exchange => "exchange".to_owned(),
         };
         NamedNode::new_unchecked(format!("{GRAPH_ROOT}{path}"))
@@ -47,7 +44,6 @@ impl GraphKind {
                 Some(GraphKind::MappingSet { set: (*set).to_owned(), version: (*version).to_owned() })
             }
             ["document", id] => Some(GraphKind::Document { id: (*id).to_owned() }),
-            ["system"] => Some(GraphKind::System),
             ["exchange"] => Some(GraphKind::Exchange),
             _ => None,
         }
@@ -84,7 +80,6 @@ mod tests {
             GraphKind::Ontology { release: "2026.1".into() },
             GraphKind::MappingSet { set: "eu-aiact--cn-genai".into(), version: "2026.1".into() },
             GraphKind::Document { id: "0b6f".into() },
-            GraphKind::System,
             GraphKind::Exchange,
         ];
         for kind in kinds {
@@ -93,14 +88,13 @@ mod tests {
         }
         assert!(GraphKind::Ontology { release: "x".into() }.is_public());
         assert!(!GraphKind::Document { id: "x".into() }.is_public());
-        assert!(!GraphKind::System.is_public());
         assert!(!GraphKind::Exchange.is_public());
     }
 
     #[test]
     fn unsafe_characters_cannot_escape_the_segment() {
-        let kind = GraphKind::Document { id: "../system".into() };
-        assert_eq!(kind.iri().as_str(), "https://w3id.org/govgate/graph/document/.._system");
+        let kind = GraphKind::Document { id: "../exchange".into() };
+        assert_eq!(kind.iri().as_str(), "https://w3id.org/govgate/graph/document/.._exchange");
         assert_eq!(GraphKind::parse(NamedNodeRef::new_unchecked("https://example.org/g")), None);
     }
 }

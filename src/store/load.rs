@@ -1,9 +1,10 @@
 //! Versioned, idempotent loading of release content into named graphs.
 //!
-//! Each graph records the SHA-256 digest of the files it was built from in the system
-//! graph. A restart with unchanged files touches nothing; a changed file rebuilds its
-//! graph, and a new release or mapping-set version replaces the old one, each in a
-//! single transaction, so readers never see a half-loaded graph.
+//! Each graph records, inside itself, the SHA-256 digest of the files it was built from
+//! (`<graph> gg:contentDigest "…"`: public provenance, and no private bookkeeping graph
+//! beside the public ones). A restart with unchanged files touches nothing; a changed file
+//! rebuilds its graph, and a new release or mapping-set version replaces the old one, each
+//! in a single transaction, so readers never see a half-loaded graph.
 
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::xsd;
@@ -12,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::{GraphKind, Store, StoreError};
 
-/// Predicate of the system-graph triple that records a graph's content digest.
+/// Predicate of the triple that records a graph's content digest, in that graph.
 const CONTENT_DIGEST: NamedNodeRef<'static> =
     NamedNodeRef::new_unchecked("https://w3id.org/govgate/core#contentDigest");
 
@@ -78,8 +79,15 @@ impl GraphSource<'_> {
     }
 }
 
+/// Where earlier versions kept the digests; removed on start-up.
+const LEGACY_SYSTEM_GRAPH: &str = "https://w3id.org/govgate/graph/system";
+
 /// Brings each graph in line with its source files; returns what was done, in order.
 pub fn sync(store: &Store, sources: &[GraphSource<'_>]) -> Result<Vec<(GraphKind, LoadAction)>, StoreError> {
+    let legacy = NamedNode::new_unchecked(LEGACY_SYSTEM_GRAPH);
+    if store.oxigraph().contains_named_graph(&legacy)? {
+        store.oxigraph().remove_named_graph(&legacy)?;
+    }
     let mut actions = Vec::with_capacity(sources.len());
     for source in sources {
         let digest = source.digest();
@@ -95,15 +103,14 @@ pub fn sync(store: &Store, sources: &[GraphSource<'_>]) -> Result<Vec<(GraphKind
 }
 
 fn recorded_digest(store: &Store, kind: &GraphKind) -> Result<Option<String>, StoreError> {
-    let system = GraphKind::System.iri();
-    let subject = kind.iri();
+    let graph = kind.iri();
     let found = store
         .oxigraph()
         .quads_for_pattern(
-            Some(subject.as_ref().into()),
+            Some(graph.as_ref().into()),
             Some(CONTENT_DIGEST),
             None,
-            Some(GraphNameRef::NamedNode(system.as_ref())),
+            Some(GraphNameRef::NamedNode(graph.as_ref())),
         )
         .next()
         .transpose()?;
@@ -114,10 +121,8 @@ fn recorded_digest(store: &Store, kind: &GraphKind) -> Result<Option<String>, St
 }
 
 /// In one transaction: drop every graph in the same slot (older releases or versions),
-/// write the new quads and record their digest.
+/// write the new quads and record their digest in the new graph.
 fn replace(store: &Store, kind: &GraphKind, quads: &[Quad], digest: &str) -> Result<(), StoreError> {
-    let system = GraphKind::System.iri();
-    let system_graph = GraphNameRef::NamedNode(system.as_ref());
     let mut stale: Vec<NamedNode> =
         store.graphs()?.into_iter().filter(|(_, other)| kind.same_slot(other)).map(|(iri, _)| iri).collect();
     let target = kind.iri();
@@ -127,17 +132,16 @@ fn replace(store: &Store, kind: &GraphKind, quads: &[Quad], digest: &str) -> Res
     let mut transaction = store.oxigraph().start_transaction()?;
     for graph in &stale {
         transaction.remove_named_graph(graph)?;
-        let records: Vec<Quad> = transaction
-            .quads_for_pattern(Some(graph.as_ref().into()), Some(CONTENT_DIGEST), None, Some(system_graph))
-            .collect::<Result<_, _>>()?;
-        for record in &records {
-            transaction.remove(record);
-        }
     }
     transaction.insert_named_graph(target.as_ref());
     transaction.extend(quads.iter().map(QuadRef::from));
     let digest = Literal::new_typed_literal(digest, xsd::STRING);
-    transaction.insert(QuadRef::new(target.as_ref(), CONTENT_DIGEST, &digest, system_graph));
+    transaction.insert(QuadRef::new(
+        target.as_ref(),
+        CONTENT_DIGEST,
+        &digest,
+        GraphNameRef::NamedNode(target.as_ref()),
+    ));
     transaction.commit()?;
     Ok(())
 }
@@ -162,6 +166,7 @@ mod tests {
         let first = sync(&store, &[source("1", V1)]).unwrap();
         assert_eq!(first[0].1, LoadAction::Loaded { quads: 1 });
         let total = store.oxigraph().len().unwrap();
+        assert_eq!(store.named_graphs().unwrap().len(), 1, "no bookkeeping graph beside it");
         let second = sync(&store, &[source("1", V1)]).unwrap();
         assert_eq!(second[0].1, LoadAction::Unchanged);
         assert_eq!(store.oxigraph().len().unwrap(), total);
@@ -173,10 +178,10 @@ mod tests {
         sync(&store, &[source("1", V1)]).unwrap();
         sync(&store, &[source("1", V2)]).unwrap();
         let kind = GraphKind::Ontology { release: "1".into() };
-        assert_eq!(store.graph_len(&kind).unwrap(), 2);
+        assert_eq!(store.graph_len(&kind).unwrap(), 3, "two triples and the digest");
         sync(&store, &[source("2", V1)]).unwrap();
         assert!(!store.has_graph(&kind).unwrap(), "the old release is gone");
-        assert_eq!(store.graph_len(&GraphKind::Ontology { release: "2".into() }).unwrap(), 1);
+        assert_eq!(store.graph_len(&GraphKind::Ontology { release: "2".into() }).unwrap(), 2);
         assert_eq!(recorded_digest(&store, &kind).unwrap(), None, "its bookkeeping too");
     }
 
