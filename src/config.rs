@@ -55,8 +55,12 @@ pub struct ExchangeConfig {
     /// Certificate revocation lists (PEM or DER), one for each CA in the directory; a CRL past
     /// its next update makes every certificate of that CA unacceptable.
     pub crls: Vec<PathBuf>,
-    /// How far an envelope's creation time may be from this clock.
+    /// How far ahead of this clock an envelope's creation time may be.
     pub max_clock_skew_secs: u64,
+    /// How old a new envelope may be (a sender retries through outages; the default covers
+    /// the default retry schedule many times over). A resend of a stored message is always
+    /// answered with its original receipt.
+    pub max_message_age_secs: u64,
     /// How often the directory and CRLs are re-read (a changed file is reloaded, no restart).
     pub reload_secs: u64,
     /// Delivery attempts before a message is marked failed.
@@ -89,10 +93,12 @@ impl Default for ExchangeConfig {
             signing_kid: String::new(),
             crls: Vec::new(),
             max_clock_skew_secs: 300,
+            max_message_age_secs: 7 * 24 * 3600,
             reload_secs: 10,
-            max_attempts: 12,
-            retry_base_ms: 250,
-            retry_max_ms: 60_000,
+            // About five hours of retries: 500 ms doubling to a 5-minute ceiling.
+            max_attempts: 70,
+            retry_base_ms: 500,
+            retry_max_ms: 300_000,
             outbox_concurrency: 16,
             handshake_timeout_ms: 3_000,
             max_connections: 256,

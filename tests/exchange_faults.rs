@@ -42,7 +42,6 @@ impl Gateway {
             .arg("serve")
             .env_remove("GOVGATE_CONFIG")
             .env("GOVGATE_LOG__FILTER", "warn")
-            .env("GOVGATE_EXCHANGE__MAX_ATTEMPTS", "10000")
             .env("GOVGATE_EXCHANGE__RETRY_MAX_MS", "1000")
             .stdout(Stdio::null())
             .stderr(log)

@@ -66,7 +66,13 @@ pub enum EvidenceCommand {
         admin: AdminArgs,
     },
     /// Check an evidence bundle on its own, without access to any gateway.
-    VerifyBundle { file: PathBuf },
+    VerifyBundle {
+        file: PathBuf,
+        /// The directory authority's public key (base64url): the signing keys are then taken
+        /// from the bundle's signed trust directory, not from its key list.
+        #[arg(long, value_name = "KEY")]
+        authority_key: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,13 +232,17 @@ pub(super) fn evidence(config: &Config, command: EvidenceCommand) -> Result<(), 
                 }
             }
         }
-        EvidenceCommand::VerifyBundle { file } => {
+        EvidenceCommand::VerifyBundle { file, authority_key } => {
+            let authority = authority_key
+                .map(|k| crate::exchange::jws::public_key(&k))
+                .transpose()
+                .map_err(|e| Failure::new(Exit::InvalidInput, format!("--authority-key: {e}")))?;
             let bytes = std::fs::read(&file)
                 .map_err(|e| Failure::new(Exit::InvalidInput, format!("{}: {e}", file.display())))?;
             let bundle: Bundle = serde_json::from_slice(&bytes).map_err(|e| {
                 Failure::new(Exit::InvalidInput, format!("{}: not an evidence bundle: {e}", file.display()))
             })?;
-            let checked = verify_bundle(&bundle)
+            let checked = verify_bundle(&bundle, authority.as_ref())
                 .map_err(|e| Failure::new(Exit::InvalidInput, format!("bundle does not verify: {e}")))?;
             for line in checked {
                 println!("ok  {line}");

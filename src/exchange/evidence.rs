@@ -31,6 +31,12 @@ pub struct Bundle {
     /// The signing keys of both agencies, as the trust directory lists them.
     pub keys: Vec<BundleKey>,
     pub directory_version: u64,
+    /// The trust directory file (base64) and its detached signature by the directory
+    /// authority, so the keys can be checked against the authority's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_signature: Option<String>,
     /// Evidence entries of the exporter's chain, contiguous, ending at its head.
     pub entries: Vec<Entry>,
 }
@@ -43,8 +49,15 @@ pub struct BundleKey {
     pub key: SigningKeyEntry,
 }
 
-/// Builds the bundle of one message.
-pub fn bundle(me: &str, record: &Record, directory: &Directory, entries: Vec<Entry>) -> Bundle {
+/// Builds the bundle of one message; `signed_directory` is the directory file and its
+/// signature, as on disk.
+pub fn bundle(
+    me: &str,
+    record: &Record,
+    directory: &Directory,
+    signed_directory: Option<(Vec<u8>, String)>,
+    entries: Vec<Entry>,
+) -> Bundle {
     let keys = directory
         .agencies
         .iter()
@@ -65,17 +78,44 @@ pub fn bundle(me: &str, record: &Record, directory: &Directory, entries: Vec<Ent
         receipt_signature: record.receipt.as_ref().map(|(_, signature)| signature.clone()),
         keys,
         directory_version: directory.version,
+        directory: signed_directory.as_ref().map(|(bytes, _)| B64.encode(bytes)),
+        directory_signature: signed_directory.map(|(_, signature)| signature),
         entries,
     }
 }
 
-/// Checks a bundle on its own; returns what was checked, or the first failure.
-pub fn verify_bundle(bundle: &Bundle) -> Result<Vec<String>, String> {
+/// Checks a bundle on its own; returns what was checked, or the first failure. With the
+/// directory authority's key, the signing keys are taken from the bundle's signed directory
+/// (and that signature is checked); without it, from the bundle's key list as it stands.
+pub fn verify_bundle(bundle: &Bundle, authority: Option<&ed25519_dalek::VerifyingKey>) -> Result<Vec<String>, String> {
     let mut checked = Vec::new();
     if bundle.format != BUNDLE_FORMAT {
         return Err(format!("format `{}`, expected `{BUNDLE_FORMAT}`", bundle.format));
     }
     let decode = |what: &str, b64: &str| B64.decode(b64).map_err(|e| format!("{what} is not base64: {e}"));
+    let keys: Vec<BundleKey> = match authority {
+        Some(authority) => {
+            let (Some(directory), Some(signature)) = (&bundle.directory, &bundle.directory_signature) else {
+                return Err("the bundle carries no signed directory to check its keys against".to_owned());
+            };
+            let bytes = decode("the directory", directory)?;
+            jws::verify(authority, signature, &bytes).map_err(|e| format!("the directory's signature: {e}"))?;
+            let directory = Directory::parse(&bytes).map_err(|e| e.to_string())?;
+            checked.push(format!(
+                "keys from trust directory version {}, signed by the directory authority",
+                directory.version
+            ));
+            directory
+                .agencies
+                .iter()
+                .flat_map(|a| a.signing_keys.iter().map(|k| BundleKey { agency: a.id.clone(), key: k.clone() }))
+                .collect()
+        }
+        None => {
+            checked.push("keys as the bundle lists them (not checked against a directory authority)".to_owned());
+            bundle.keys.clone()
+        }
+    };
     let envelope_bytes = decode("the envelope", &bundle.envelope)?;
     let envelope: Envelope = serde_json::from_slice(&envelope_bytes).map_err(|e| format!("the envelope: {e}"))?;
     if envelope.id != bundle.message_id {
@@ -84,8 +124,7 @@ pub fn verify_bundle(bundle: &Bundle) -> Result<Vec<String>, String> {
     let key_of =
         |agency: &str, signature: &str, at: time::OffsetDateTime| -> Result<ed25519_dalek::VerifyingKey, String> {
             let kid = jws::key_id(signature).map_err(|e| e.to_string())?;
-            let entry = bundle
-                .keys
+            let entry = keys
                 .iter()
                 .find(|k| k.agency == agency && k.key.kid == kid)
                 .ok_or_else(|| format!("no key `{kid}` of `{agency}` in the bundle"))?;
@@ -114,7 +153,14 @@ pub fn verify_bundle(bundle: &Bundle) -> Result<Vec<String>, String> {
         let receipt: Receipt = serde_json::from_slice(&receipt_bytes).map_err(|e| format!("the receipt: {e}"))?;
         let receiver_key = key_of(&envelope.to, signature, receipt.received)?;
         jws::verify(&receiver_key, signature, &receipt_bytes).map_err(|e| format!("receipt signature: {e}"))?;
-        if receipt.message_id != envelope.id || receipt.envelope_sha256 != envelope_digest {
+        if receipt.format != super::envelope::RECEIPT_FORMAT
+            || receipt.message_id != envelope.id
+            || receipt.from != envelope.to
+            || receipt.to != envelope.from
+        {
+            return Err("the receipt is not the receiver's answer to this envelope".to_owned());
+        }
+        if receipt.envelope_sha256 != envelope_digest {
             return Err("the receipt does not acknowledge these envelope bytes".to_owned());
         }
         checked.push(format!(

@@ -18,7 +18,10 @@ pub enum JwsError {
     BadSignature,
 }
 
+/// The protected header: exactly `alg` and `kid` (anything else, `crit` included, is refused,
+/// so no extension can change what the signature means).
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Header {
     alg: String,
     kid: String,
@@ -89,6 +92,8 @@ mod tests {
         assert_eq!(verify(&key(1).verifying_key(), &jws, b"{\"a\":2}"), Err(JwsError::BadSignature));
         assert_eq!(verify(&key(2).verifying_key(), &jws, b"{\"a\":1}"), Err(JwsError::BadSignature));
         assert_eq!(verify(&key(1).verifying_key(), "abc", b""), Err(JwsError::Malformed));
+        let critical = format!("{}..AAAA", B64.encode(br#"{"alg":"EdDSA","kid":"k1","crit":["x"],"x":1}"#));
+        assert!(matches!(key_id(&critical), Err(JwsError::Header(_))), "unknown header members are refused");
     }
 
     #[test]

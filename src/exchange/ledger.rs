@@ -324,7 +324,7 @@ impl Ledger {
         }))
     }
 
-    /// Every message in one direction, newest state first by id.
+    /// Every message in one direction, by id.
     pub fn list(&self, direction: Direction) -> Result<Vec<Record>, LedgerError> {
         let graph = self.graph_name();
         let mut records = Vec::new();
@@ -590,6 +590,23 @@ impl Ledger {
                 self.set(&mut t, &iri, "state", text(State::Failed.as_str()))?;
                 self.clear(&mut t, &iri, "nextAttempt")?;
             }
+        }
+        t.commit()?;
+        Ok(())
+    }
+
+    /// The highest trust-directory version this gateway has used (0 before the first).
+    pub fn directory_version(&self) -> Result<u64, LedgerError> {
+        Ok(self.value(None, &Self::head_iri(), "directoryVersion")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    pub fn record_directory_version(&self, version: u64) -> Result<(), LedgerError> {
+        let _writer = self.lock();
+        let mut t = self.store.oxigraph().start_transaction()?;
+        if self.value(Some(&t), &Self::head_iri(), "directoryVersion")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            < version
+        {
+            self.set(&mut t, &Self::head_iri(), "directoryVersion", integer(version))?;
         }
         t.commit()?;
         Ok(())

@@ -19,7 +19,6 @@ pub mod jws;
 pub mod ledger;
 pub mod pki;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
@@ -84,11 +83,6 @@ impl RejectCode {
             RejectCode::RateLimited => "rate-limited",
         }
     }
-
-    /// Whether resending the same message could succeed later.
-    pub fn is_transient(self) -> bool {
-        matches!(self, RejectCode::RateLimited | RejectCode::DirectoryInvalid | RejectCode::ClockSkew)
-    }
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -126,6 +120,7 @@ pub struct Exchange {
     trust: RwLock<Trust>,
     signing_key: SigningKey,
     translator: Arc<Translator>,
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl Exchange {
@@ -153,13 +148,24 @@ impl Exchange {
             )));
         }
         let stamps = trust_files(config).iter().map(|p| modified(p)).collect();
+        let ledger = Ledger::new(store);
+        // A directory older than one this gateway has already used could be a rollback.
+        let seen = ledger.directory_version()?;
+        if directory.version < seen {
+            return Err(ExchangeError::Directory(DirectoryError::Invalid(format!(
+                "version {} is older than version {seen}, used before by this gateway",
+                directory.version
+            ))));
+        }
+        ledger.record_directory_version(directory.version)?;
         Ok(Self {
             config: config.clone(),
-            ledger: Ledger::new(store),
+            ledger,
             authority,
             trust: RwLock::new(Trust { directory: Arc::new(directory), stamps }),
             signing_key,
             translator,
+            generation: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -175,24 +181,41 @@ impl Exchange {
         self.trust.read().unwrap_or_else(|e| e.into_inner()).directory.clone()
     }
 
-    /// Re-reads the directory when its files changed; returns whether it did. A new file
-    /// that does not verify is refused and the loaded directory stays.
-    pub fn reload_if_changed(&self) -> Result<bool, ExchangeError> {
+    /// Re-reads the directory and CRLs when their files changed; returns whether it did.
+    /// `install` puts the new trust material in force elsewhere (the TLS verifier); only
+    /// when it succeeds is the new directory adopted, so both change together or not at
+    /// all. A file that does not verify, or an older version than any seen, is refused and
+    /// the loaded directory stays.
+    pub fn reload_if_changed(
+        &self,
+        install: impl FnOnce(&Directory) -> Result<(), String>,
+    ) -> Result<bool, ExchangeError> {
         let stamps: Vec<_> = trust_files(&self.config).iter().map(|p| modified(p)).collect();
         if self.trust.read().unwrap_or_else(|e| e.into_inner()).stamps == stamps {
             return Ok(false);
         }
         let path = self.config.directory.clone().unwrap_or_default();
         let directory = Directory::load(&path, &self.authority)?;
-        let mut trust = self.trust.write().unwrap_or_else(|e| e.into_inner());
-        if directory.version < trust.directory.version {
+        let current = self.trust.read().unwrap_or_else(|e| e.into_inner()).directory.version;
+        let seen = self.ledger.directory_version()?.max(current);
+        if directory.version < seen {
+            // Remember the stamps so the refusal is logged once, not at every poll.
+            self.trust.write().unwrap_or_else(|e| e.into_inner()).stamps = stamps;
             return Err(ExchangeError::Directory(DirectoryError::Invalid(format!(
-                "version {} is older than the loaded version {}",
-                directory.version, trust.directory.version
+                "version {} is older than version {seen}, seen before",
+                directory.version
             ))));
         }
-        *trust = Trust { directory: Arc::new(directory), stamps };
+        install(&directory).map_err(ExchangeError::Config)?;
+        self.ledger.record_directory_version(directory.version)?;
+        *self.trust.write().unwrap_or_else(|e| e.into_inner()) = Trust { directory: Arc::new(directory), stamps };
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(true)
+    }
+
+    /// Changes each time new trust material is adopted (clients built before are stale).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn sign(&self, bytes: &[u8]) -> String {
@@ -206,19 +229,14 @@ impl Exchange {
         message_type: &str,
         profile: Option<&str>,
         payload: &[u8],
-    ) -> Result<Record, Rejection> {
+    ) -> Result<Record, SendError> {
         let directory = self.directory().map_err(|e| reject(RejectCode::DirectoryInvalid, e.to_string()))?;
         if directory.agency(to).is_none() {
-            return Err(reject(RejectCode::NotPermitted, format!("`{to}` is not in the trust directory")));
+            return Err(reject(RejectCode::NotPermitted, format!("`{to}` is not in the trust directory")).into());
         }
-        let profile = match profile {
-            Some(p) => p.to_owned(),
-            None => self
-                .translator
-                .detect(payload)
-                .map(|p| p.id.0.clone())
-                .map_err(|e| reject(RejectCode::MalformedEnvelope, format!("the document's profile: {e}")))?,
-        };
+        // The receiver checks the document against its profile; do it here first, so a
+        // document it would refuse never leaves.
+        let profile = self.translator.validate(payload, profile).map_err(SendError::Document)?.id.0.clone();
         if !directory.permits(&self.config.agency, to, message_type, &profile) {
             return Err(reject(
                 RejectCode::NotPermitted,
@@ -226,18 +244,17 @@ impl Exchange {
                     "the directory does not let `{}` send `{message_type}` in `{profile}` to `{to}`",
                     self.config.agency
                 ),
-            ));
+            )
+            .into());
         }
         let id = uuid::Uuid::new_v4().to_string();
         let from = self.config.agency.clone();
-        self.ledger
-            .enqueue(&id, to, message_type, &profile, |head| {
-                let envelope = Envelope::new(id.clone(), &from, to, message_type, &profile, payload, Some(head));
-                let bytes = serde_json::to_vec(&envelope).unwrap_or_default();
-                let signature = self.sign(&bytes);
-                (bytes, signature)
-            })
-            .map_err(|e| reject(RejectCode::DirectoryInvalid, format!("cannot store the message: {e}")))
+        Ok(self.ledger.enqueue(&id, to, message_type, &profile, |head| {
+            let envelope = Envelope::new(id.clone(), &from, to, message_type, &profile, payload, Some(head));
+            let bytes = serde_json::to_vec(&envelope).unwrap_or_default();
+            let signature = self.sign(&bytes);
+            (bytes, signature)
+        })?)
     }
 
     /// Every check on a message from the agency `tls_agency` (the one its certificate is
@@ -247,10 +264,16 @@ impl Exchange {
         let envelope: Envelope = serde_json::from_slice(bytes).map_err(|e| {
             reject(RejectCode::MalformedEnvelope, format!("line {}, column {}: {e}", e.line(), e.column()))
         })?;
-        if envelope.format != envelope::ENVELOPE_FORMAT || !ledger::valid_id(&envelope.id) {
-            return Err(
-                reject(RejectCode::MalformedEnvelope, "unknown format or an id outside [A-Za-z0-9._-]{1,128}").into()
-            );
+        let head_ok = envelope
+            .sender_chain_head
+            .as_ref()
+            .is_none_or(|h| h.hash.len() == 64 && h.hash.bytes().all(|b| b.is_ascii_hexdigit()));
+        if envelope.format != envelope::ENVELOPE_FORMAT || !ledger::valid_id(&envelope.id) || !head_ok {
+            return Err(reject(
+                RejectCode::MalformedEnvelope,
+                "unknown format, an id outside [A-Za-z0-9._-]{1,128}, or a chain head that is not a hex SHA-256",
+            )
+            .into());
         }
         if envelope.from != tls_agency {
             return Err(reject(
@@ -278,16 +301,38 @@ impl Exchange {
             ),
         })?;
         jws::verify(&key, signature, bytes).map_err(|e| reject(RejectCode::BadSignature, e.to_string()))?;
-        let skew = (OffsetDateTime::now_utc() - envelope.created).abs();
-        if skew > time::Duration::seconds(self.config.max_clock_skew_secs as i64) {
+        // A resend of a stored message gets its original receipt, however old the envelope:
+        // the sender may have been retrying through a long outage.
+        if let Some(existing) = self.ledger.get(ledger::Direction::In, &envelope.from, &envelope.id)? {
+            return match (existing.envelope == bytes, existing.receipt) {
+                (true, Some((receipt, signature))) => Ok(Answer { receipt, signature, replay: true }),
+                _ => Err(reject(
+                    RejectCode::DuplicateConflict,
+                    format!("message `{}` was received before with other content", envelope.id),
+                )
+                .into()),
+            };
+        }
+        // A new message may be old (sealed before an outage) but not from the future, and
+        // not older than the sender's outbox keeps retrying.
+        let now = OffsetDateTime::now_utc();
+        let ahead = envelope.created - now;
+        if ahead > time::Duration::seconds(self.config.max_clock_skew_secs as i64) {
             return Err(reject(
                 RejectCode::ClockSkew,
                 format!(
-                    "created {} ({}s from this clock; at most {}s)",
+                    "created {} ({}s ahead of this clock; at most {}s)",
                     envelope.created,
-                    skew.whole_seconds(),
+                    ahead.whole_seconds(),
                     self.config.max_clock_skew_secs
                 ),
+            )
+            .into());
+        }
+        if now - envelope.created > time::Duration::seconds(self.config.max_message_age_secs as i64) {
+            return Err(reject(
+                RejectCode::ClockSkew,
+                format!("created {}, more than {}s ago", envelope.created, self.config.max_message_age_secs),
             )
             .into());
         }
@@ -301,17 +346,6 @@ impl Exchange {
         let payload = envelope.payload_bytes().map_err(|e| reject(RejectCode::MalformedEnvelope, e))?;
         if sha256_hex(&payload) != envelope.payload_sha256 {
             return Err(reject(RejectCode::DigestMismatch, "the payload does not match payload_sha256").into());
-        }
-        // Replays are answered before the (costly) document processing.
-        if let Some(existing) = self.ledger.get(ledger::Direction::In, &envelope.from, &envelope.id)? {
-            return match (existing.envelope == bytes, existing.receipt) {
-                (true, Some((receipt, signature))) => Ok(Answer { receipt, signature, replay: true }),
-                _ => Err(reject(
-                    RejectCode::DuplicateConflict,
-                    format!("message `{}` was received before with other content", envelope.id),
-                )
-                .into()),
-            };
         }
         let (processed, outcome, problems) = self.process(&envelope.profile, &payload);
         let envelope_sha256 = sha256_hex(bytes);
@@ -428,11 +462,18 @@ impl Exchange {
         let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0]) * ceiling / 255;
         std::time::Duration::from_millis(jitter.max(self.config.retry_base_ms.min(ceiling)))
     }
+}
 
-    /// The agencies' endpoints, for the outbox.
-    pub fn endpoints(&self) -> BTreeMap<String, String> {
-        self.directory_any().agencies.iter().map(|a| (a.id.clone(), a.endpoint.clone())).collect()
-    }
+/// Why a document was not queued for sending.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Refused(#[from] Rejection),
+    /// The document is not valid in its profile (or its profile cannot be told).
+    #[error(transparent)]
+    Document(crate::translate::TranslateError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
 }
 
 /// A refusal or a storage failure while accepting.

@@ -114,8 +114,10 @@ pub fn signing_key() -> Result<SigningKey, PkiError> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
+/// The key as PKCS#8 v1 PEM (seed only), the form OpenSSL and Python's `cryptography` read.
 pub fn key_pem(key: &SigningKey) -> Result<String, PkiError> {
-    Ok(key.to_pkcs8_pem(LineEnding::LF)?.to_string())
+    let bytes = ed25519_dalek::pkcs8::KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    Ok(bytes.to_pkcs8_pem(LineEnding::LF)?.to_string())
 }
 
 /// Writes a directory and its detached signature by the authority key.

@@ -30,7 +30,7 @@ use crate::config::ExchangeConfig;
 use crate::exchange::directory::Directory;
 use crate::exchange::envelope::{Envelope, SIGNATURE_HEADER};
 use crate::exchange::ledger::{Direction, Record};
-use crate::exchange::{AcceptError, Exchange, RejectCode, Rejection, evidence};
+use crate::exchange::{AcceptError, Exchange, RejectCode, Rejection, SendError, evidence};
 
 /// The path peers deliver to.
 pub const MESSAGES_PATH: &str = "/exchange/v1/messages";
@@ -39,9 +39,27 @@ pub const MESSAGES_PATH: &str = "/exchange/v1/messages";
 
 /// A client-certificate verifier that can be replaced while the listener runs (new
 /// directory, new CRLs). Existing connections keep the verdict of their handshake.
-#[derive(Debug)]
 pub struct ReloadableVerifier {
     current: RwLock<Arc<dyn ClientCertVerifier>>,
+    /// Where refusals are counted by reason (the peer only sees a TLS alert).
+    metrics: Arc<super::metrics::Metrics>,
+}
+
+/// A short name for why a client certificate was refused.
+fn refusal_reason(error: &rustls::Error) -> &'static str {
+    use rustls::CertificateError as C;
+    match error {
+        rustls::Error::InvalidCertificate(C::Revoked) => "revoked",
+        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => "expired",
+        rustls::Error::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => "not-yet-valid",
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => "unknown-ca",
+        rustls::Error::InvalidCertificate(C::UnknownRevocationStatus) => "unknown-revocation-status",
+        rustls::Error::InvalidCertificate(C::ExpiredRevocationList | C::ExpiredRevocationListContext { .. }) => {
+            "stale-crl"
+        }
+        rustls::Error::InvalidCertificate(C::BadSignature) => "bad-signature",
+        _ => "other",
+    }
 }
 
 impl ReloadableVerifier {
@@ -51,6 +69,12 @@ impl ReloadableVerifier {
 
     pub fn replace(&self, verifier: Arc<dyn ClientCertVerifier>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = verifier;
+    }
+}
+
+impl std::fmt::Debug for ReloadableVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReloadableVerifier").finish_non_exhaustive()
     }
 }
 
@@ -73,7 +97,11 @@ impl ClientCertVerifier for ReloadableVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        self.get().verify_client_cert(end_entity, intermediates, now)
+        let verdict = self.get().verify_client_cert(end_entity, intermediates, now);
+        if let Err(error) = &verdict {
+            self.metrics.observe_tls_refusal(refusal_reason(error));
+        }
+        verdict
     }
 
     fn verify_tls12_signature(
@@ -148,10 +176,15 @@ fn identity(config: &ExchangeConfig) -> io::Result<(Vec<CertificateDer<'static>>
 }
 
 /// The listener's TLS configuration: TLS 1.3, client certificates required.
-pub fn server_config(exchange: &Exchange) -> io::Result<(ServerConfig, Arc<ReloadableVerifier>)> {
+pub fn server_config(
+    exchange: &Exchange,
+    metrics: Arc<super::metrics::Metrics>,
+) -> io::Result<(ServerConfig, Arc<ReloadableVerifier>)> {
     let directory = exchange.directory_any();
-    let verifier =
-        Arc::new(ReloadableVerifier { current: RwLock::new(client_verifier(&directory, &exchange.config.crls)?) });
+    let verifier = Arc::new(ReloadableVerifier {
+        current: RwLock::new(client_verifier(&directory, &exchange.config.crls)?),
+        metrics,
+    });
     let (chain, key) = identity(&exchange.config)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
@@ -163,9 +196,9 @@ pub fn server_config(exchange: &Exchange) -> io::Result<(ServerConfig, Arc<Reloa
     Ok((config, verifier))
 }
 
-/// The certificate the peer presented in its handshake.
+/// The certificates the peer presented in its handshake, end entity first.
 #[derive(Clone)]
-struct PeerCertificate(CertificateDer<'static>);
+struct PeerCertificate(Vec<CertificateDer<'static>>);
 
 /// The agency the peer's certificate is pinned to: the only way a handler learns who is
 /// calling.
@@ -183,20 +216,25 @@ impl FromRequest for PeerAgency {
 fn peer_agency(request: &HttpRequest) -> Result<PeerAgency, ApiError> {
     let state = request.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("no state"))?;
     let exchange = state.exchange.as_ref().ok_or_else(|| ApiError::NotFound(request.path().to_owned()))?;
-    let certificate = request.conn_data::<PeerCertificate>().ok_or_else(|| {
-        refusal(&Rejection { code: RejectCode::UnknownCertificate, message: "no client certificate".to_owned() })
-    })?;
-    let directory = exchange
-        .directory()
-        .map_err(|e| refusal(&Rejection { code: RejectCode::DirectoryInvalid, message: e.to_string() }))?;
-    let agency = directory.agency_for_certificate(certificate.0.as_ref()).ok_or_else(|| {
-        refusal(&Rejection {
-            code: RejectCode::UnknownCertificate,
-            message: format!(
-                "the certificate (SHA-256 {}) is not pinned to any agency",
-                crate::exchange::directory::pin(certificate.0.as_ref())
-            ),
-        })
+    let refuse = |code: RejectCode, message: String| {
+        state.metrics.observe_exchange("received", code);
+        refusal(&Rejection { code, message })
+    };
+    let chain = request
+        .conn_data::<PeerCertificate>()
+        .ok_or_else(|| refuse(RejectCode::UnknownCertificate, "no client certificate".to_owned()))?;
+    let certificate = &chain.0[0];
+    // The handshake's verdict may be stale on a long-lived connection: check the certificate
+    // against the current CAs and CRLs again, so a revocation applies to open connections too.
+    if let Some(verifier) = request.app_data::<web::Data<Arc<ReloadableVerifier>>>() {
+        verifier.verify_client_cert(certificate, &chain.0[1..], UnixTime::now()).map_err(|e| {
+            refuse(RejectCode::UnknownCertificate, format!("the client certificate is no longer acceptable: {e}"))
+        })?;
+    }
+    let directory = exchange.directory().map_err(|e| refuse(RejectCode::DirectoryInvalid, e.to_string()))?;
+    let agency = directory.agency_for_certificate(certificate.as_ref()).ok_or_else(|| {
+        let pin = crate::exchange::directory::pin(certificate.as_ref());
+        refuse(RejectCode::UnknownCertificate, format!("the certificate (SHA-256 {pin}) is not pinned to any agency"))
     })?;
     Ok(PeerAgency(agency.id.clone()))
 }
@@ -220,11 +258,11 @@ pub fn refusal(rejection: &Rejection) -> ApiError {
 
 // ---- the listener ---------------------------------------------------------------------
 
-/// Per-agency limits: requests per minute and requests in flight.
+/// Per-agency limits: requests in each one-minute window, and requests in flight.
 #[derive(Default)]
 pub struct PeerLimits {
     windows: Mutex<HashMap<String, (Instant, u32)>>,
-    in_flight: Mutex<HashMap<String, Arc<Semaphore>>>,
+    in_flight: Mutex<HashMap<String, (usize, Arc<Semaphore>)>>,
 }
 
 impl PeerLimits {
@@ -238,24 +276,30 @@ impl PeerLimits {
         window.1 <= per_minute
     }
 
+    /// The agency's in-flight slots; a new directory's limit takes effect for new requests.
     fn slots(&self, agency: &str, max: usize) -> Arc<Semaphore> {
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        in_flight.entry(agency.to_owned()).or_insert_with(|| Arc::new(Semaphore::new(max.max(1)))).clone()
+        let entry = in_flight.entry(agency.to_owned()).or_insert_with(|| (max, Arc::new(Semaphore::new(max.max(1)))));
+        if entry.0 != max {
+            *entry = (max, Arc::new(Semaphore::new(max.max(1))));
+        }
+        entry.1.clone()
     }
 }
 
 /// Binds the mutual-TLS listener when the exchange is enabled.
 pub fn bind(state: AppState) -> io::Result<Option<(Server, SocketAddr, Arc<ReloadableVerifier>)>> {
     let Some(exchange) = state.exchange.clone() else { return Ok(None) };
-    let (tls, verifier) = server_config(&exchange)?;
+    let (tls, verifier) = server_config(&exchange, state.metrics.clone())?;
     let config = exchange.config.clone();
     let limits = Arc::new(PeerLimits::default());
-    let largest = exchange.directory_any().agencies.iter().map(|a| a.limits.max_body_bytes).max().unwrap_or(0);
+    let app_verifier = verifier.clone();
+    const WORKERS: usize = 2;
     let server = HttpServer::new(move || {
         actix_web::App::new()
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(limits.clone()))
-            .app_data(web::PayloadConfig::new(largest.max(1024)))
+            .app_data(web::Data::new(app_verifier.clone()))
             .wrap(actix_web::middleware::from_fn(super::observe::observe))
             .route(MESSAGES_PATH, web::post().to(receive))
             .default_service(web::to(super::not_found))
@@ -263,16 +307,17 @@ pub fn bind(state: AppState) -> io::Result<Option<(Server, SocketAddr, Arc<Reloa
     .on_connect(|connection, data: &mut Extensions| {
         if let Some(tls) =
             connection.downcast_ref::<actix_tls::accept::rustls_0_23::TlsStream<actix_web::rt::net::TcpStream>>()
-            && let Some(certificate) = tls.get_ref().1.peer_certificates().and_then(|c| c.first())
+            && let Some(chain) = tls.get_ref().1.peer_certificates().filter(|c| !c.is_empty())
         {
-            data.insert(PeerCertificate(certificate.clone().into_owned()));
+            data.insert(PeerCertificate(chain.iter().map(|c| c.clone().into_owned()).collect()));
         }
     })
     .tls_handshake_timeout(Duration::from_millis(config.handshake_timeout_ms.max(100)))
-    .max_connections(config.max_connections.max(1))
+    // actix counts connections per worker.
+    .max_connections(config.max_connections.div_ceil(WORKERS).max(1))
     .client_request_timeout(Duration::from_secs(10))
     .shutdown_timeout(10)
-    .workers(2)
+    .workers(WORKERS)
     .bind_rustls_0_23(config.bind, tls)?;
     let address = server.addrs().first().copied().ok_or_else(|| io::Error::other("bound to no address"))?;
     Ok(Some((server.run(), address, verifier)))
@@ -284,8 +329,9 @@ async fn receive(
     request: HttpRequest,
     state: web::Data<AppState>,
     limits: web::Data<Arc<PeerLimits>>,
-    body: web::Bytes,
+    mut payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    use futures_util::StreamExt;
     let exchange = state.exchange.clone().ok_or_else(|| ApiError::NotFound(MESSAGES_PATH.to_owned()))?;
     let directory = exchange
         .directory()
@@ -295,16 +341,20 @@ async fn receive(
         state.metrics.observe_exchange("received", code);
         refusal(&Rejection { code, message })
     };
-    if body.len() > agency_limits.max_body_bytes {
-        return Err(rejected(
+    let too_large = |size: String| {
+        rejected(
             RejectCode::TooLarge,
-            format!("{} bytes; `{}` may send at most {}", body.len(), peer.0, agency_limits.max_body_bytes),
-        ));
+            format!("{size}; `{}` may send at most {} bytes", peer.0, agency_limits.max_body_bytes),
+        )
+    };
+    let declared = request.headers().get("content-length").and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if let Some(length) = declared.filter(|l| *l > agency_limits.max_body_bytes) {
+        return Err(too_large(format!("{length} bytes declared")));
     }
     if !limits.admit(&peer.0, agency_limits.requests_per_minute) {
         return Err(rejected(
             RejectCode::RateLimited,
-            format!("more than {} requests a minute", agency_limits.requests_per_minute),
+            format!("more than {} requests in this minute", agency_limits.requests_per_minute),
         ));
     }
     let Ok(_slot) = limits.slots(&peer.0, agency_limits.max_in_flight).try_acquire_owned() else {
@@ -313,6 +363,16 @@ async fn receive(
             format!("more than {} requests at once", agency_limits.max_in_flight),
         ));
     };
+    // Read the body up to this agency's limit, never further.
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > agency_limits.max_body_bytes {
+            return Err(too_large("the body is larger".to_owned()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
     let signature = request
         .headers()
         .get(SIGNATURE_HEADER)
@@ -337,26 +397,88 @@ async fn receive(
 
 // ---- the outbox -----------------------------------------------------------------------
 
-/// The reqwest client for one peer: our certificate as identity, only the peer's CAs as
-/// roots, TLS 1.3, keep-alive.
+/// Verifies a peer gateway's server certificate during the handshake: it must chain to the
+/// peer's CAs, pass the CRLs and be one of the certificates the directory pins to that
+/// agency, so nothing is sent to a server that merely holds a certificate from the same CA.
+#[derive(Debug)]
+struct PinnedServerVerifier {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    pins: Vec<String>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        let verified = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
+        let pin = crate::exchange::directory::pin(end_entity.as_ref());
+        if self.pins.iter().any(|p| p.eq_ignore_ascii_case(&pin)) {
+            Ok(verified)
+        } else {
+            Err(rustls::Error::General(format!("server certificate {pin} is not pinned to this agency")))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// The reqwest client for one peer: our certificate as identity; the peer's CAs, the CRLs
+/// and its pins decide whether its server certificate is accepted; TLS 1.3, keep-alive.
 fn peer_client(config: &ExchangeConfig, directory: &Directory, peer: &str) -> Result<reqwest::Client, String> {
     let agency = directory.agency(peer).ok_or_else(|| format!("`{peer}` is not in the directory"))?;
-    let read = |path: &Option<std::path::PathBuf>| {
-        std::fs::read(path.as_deref().unwrap_or(Path::new(""))).map_err(|e| format!("exchange identity: {e}"))
-    };
-    let mut pem = read(&config.certificate)?;
-    pem.push(b'\n');
-    pem.extend(read(&config.private_key)?);
-    let identity = reqwest::Identity::from_pem(&pem).map_err(|e| format!("exchange identity: {e}"))?;
-    let mut roots = Vec::new();
-    for ca in &agency.ca_certificates {
-        roots.push(reqwest::Certificate::from_pem(ca.as_bytes()).map_err(|e| format!("CA of `{peer}`: {e}"))?);
+    let mut roots = RootCertStore::empty();
+    for pem in &agency.ca_certificates {
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| format!("CA of `{peer}`: {e}"))?;
+            roots.add(cert).map_err(|e| format!("CA of `{peer}`: {e}"))?;
+        }
     }
+    let mut crls = Vec::new();
+    for path in &config.crls {
+        crls.push(read_crl(path).map_err(|e| e.to_string())?);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .with_crls(crls)
+        .enforce_revocation_expiration()
+        .build()
+        .map_err(|e| format!("server verifier for `{peer}`: {e}"))?;
+    let verifier = Arc::new(PinnedServerVerifier { inner, pins: agency.certificate_pins.clone() });
+    let (chain, key) = identity(config).map_err(|e| format!("exchange identity: {e}"))?;
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| format!("exchange identity: {e}"))?;
     reqwest::Client::builder()
-        .identity(identity)
-        .tls_certs_only(roots)
-        .tls_version_min(reqwest::tls::Version::TLS_1_3)
-        .tls_info(true)
+        .use_preconfigured_tls(tls)
         .https_only(true)
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
@@ -420,18 +542,17 @@ pub async fn run_outbox(state: AppState, verifier: Option<Arc<ReloadableVerifier
 }
 
 fn reload(exchange: &Exchange, verifier: Option<&ReloadableVerifier>) {
-    match exchange.reload_if_changed() {
-        Ok(false) => {}
-        Ok(true) => {
-            tracing::info!(version = exchange.directory_any().version, "trust directory reloaded");
-            if let Some(verifier) = verifier {
-                match client_verifier(&exchange.directory_any(), &exchange.config.crls) {
-                    Ok(new) => verifier.replace(new),
-                    Err(e) => tracing::error!(error = %e, "cannot rebuild the client verifier; keeping the old one"),
-                }
-            }
+    let install = |directory: &Directory| -> Result<(), String> {
+        if let Some(verifier) = verifier {
+            let new = client_verifier(directory, &exchange.config.crls).map_err(|e| e.to_string())?;
+            verifier.replace(new);
         }
-        Err(e) => tracing::error!(error = %e, "trust directory not reloaded"),
+        Ok(())
+    };
+    match exchange.reload_if_changed(install) {
+        Ok(false) => {}
+        Ok(true) => tracing::info!(version = exchange.directory_any().version, "trust directory and CRLs reloaded"),
+        Err(e) => tracing::error!(error = %e, "trust material not reloaded; the loaded directory stays in force"),
     }
 }
 
@@ -478,7 +599,7 @@ async fn attempt(
     let Some(peer) = directory.agency(&record.peer) else {
         return Attempt::Permanent(format!("`{}` is no longer in the directory", record.peer));
     };
-    let key = (record.peer.clone(), directory.version);
+    let key = (record.peer.clone(), exchange.generation());
     let client = {
         let mut clients = clients.lock().unwrap_or_else(|e| e.into_inner());
         match clients.get(&key) {
@@ -506,24 +627,14 @@ async fn attempt(
             let text = error_chain(&e);
             // A TLS alert is a decision by the peer (unknown CA, revoked, expired): resending
             // the same certificate cannot change it.
-            return if text.contains("alert") || text.contains("invalid peer certificate") {
+            return if text.contains("alert") || text.contains("invalid peer certificate") || text.contains("not pinned")
+            {
                 Attempt::Permanent(text)
             } else {
                 Attempt::Transient(text)
             };
         }
     };
-    // The server must present a certificate pinned to that agency, not just any from its CA.
-    let pinned =
-        response.extensions().get::<reqwest::tls::TlsInfo>().and_then(|info| info.peer_certificate()).is_some_and(
-            |der| peer.certificate_pins.iter().any(|p| p.eq_ignore_ascii_case(&crate::exchange::directory::pin(der))),
-        );
-    if !pinned {
-        return Attempt::Permanent(format!(
-            "the server at {url} did not present a certificate pinned to `{}`",
-            record.peer
-        ));
-    }
     let status = response.status();
     let signature = response.headers().get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = match response.bytes().await {
@@ -541,7 +652,8 @@ async fn attempt(
     let Some(signature) = signature else { return Attempt::Transient("the receipt carries no signature".to_owned()) };
     let receipt = match exchange.check_receipt(record, &body, &signature) {
         Ok(r) => r,
-        Err(rejection) => return Attempt::Transient(format!("receipt refused: {rejection}")),
+        // A resend would be answered with the same receipt: an operator must look at it.
+        Err(rejection) => return Attempt::Permanent(format!("receipt refused: {rejection}")),
     };
     let (exchange, record_peer, record_id) = (exchange.clone(), record.peer.clone(), record.id.clone());
     let stored = web::block(move || {
@@ -608,7 +720,15 @@ async fn send(
     let record = web::block(move || exchange.send(&query.to, &query.message_type, query.profile.as_deref(), &body))
         .await
         .map_err(ApiError::internal)?
-        .map_err(|rejection| refusal(&rejection))?;
+        .map_err(|error| match error {
+            SendError::Refused(rejection) => refusal(&rejection),
+            SendError::Document(crate::translate::TranslateError::Invalid(violations)) => ApiError::Invalid {
+                message: format!("the document is not valid in its profile ({} problems)", violations.len()),
+                violations,
+            },
+            SendError::Document(other) => ApiError::Unprocessable(other.to_string()),
+            SendError::Ledger(e) => ApiError::internal(e),
+        })?;
     Ok(HttpResponse::Accepted().json(record))
 }
 
@@ -681,7 +801,12 @@ async fn export(state: web::Data<AppState>, path: web::Path<String>) -> Result<H
             },
         };
         let chain = exchange.ledger.entries(first.seq)?;
-        Ok(Some(evidence::bundle(&exchange.config.agency, &record, &exchange.directory_any(), chain)))
+        let signed_directory = exchange.config.directory.as_ref().and_then(|path| {
+            let bytes = std::fs::read(path).ok()?;
+            let signature = std::fs::read_to_string(crate::exchange::directory::signature_path(path)).ok()?;
+            Some((bytes, signature))
+        });
+        Ok(Some(evidence::bundle(&exchange.config.agency, &record, &exchange.directory_any(), signed_directory, chain)))
     })
     .await
     .map_err(ApiError::internal)?

@@ -10,6 +10,7 @@ pub struct Metrics {
     latency: HistogramVec,
     queries: HistogramVec,
     exchange: IntCounterVec,
+    tls_refusals: IntCounterVec,
 }
 
 impl Metrics {
@@ -46,6 +47,15 @@ impl Metrics {
         )
         .expect("static metric definition");
         registry.register(Box::new(exchange.clone())).expect("registered once");
+        let tls_refusals = IntCounterVec::new(
+            Opts::new(
+                "exchange_tls_refusals_total",
+                "Client certificates the exchange listener refused, by reason (revoked, expired, unknown-ca, stale-crl, ...)",
+            ),
+            &["reason"],
+        )
+        .expect("static metric definition");
+        registry.register(Box::new(tls_refusals.clone())).expect("registered once");
         registry.register(Box::new(queries.clone())).expect("registered once");
         registry.register(Box::new(requests.clone())).expect("registered once");
         registry.register(Box::new(latency.clone())).expect("registered once");
@@ -54,7 +64,7 @@ impl Metrics {
         registry
             .register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))
             .expect("registered once");
-        Self { registry, requests, latency, queries, exchange }
+        Self { registry, requests, latency, queries, exchange, tls_refusals }
     }
 
     /// Records one finished request. `route` is the matched pattern, never the raw path,
@@ -67,6 +77,11 @@ impl Metrics {
     /// Counts one exchange message and how it ended.
     pub fn observe_exchange(&self, direction: &str, outcome: impl ExchangeOutcome) {
         self.exchange.with_label_values(&[direction, outcome.label()]).inc();
+    }
+
+    /// Counts one client certificate refused by the exchange listener.
+    pub fn observe_tls_refusal(&self, reason: &str) {
+        self.tls_refusals.with_label_values(&[reason]).inc();
     }
 
     /// Records one SPARQL evaluation and how it ended.

@@ -249,13 +249,6 @@ async fn answer(
     let permit = state.sparql_gate.0.clone().acquire_owned().await.map_err(ApiError::internal)?;
     let cancel = CancellationToken::new();
     let _guard = CancelOnDrop(cancel.clone());
-    let timer = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            cancel.cancel();
-        })
-    };
     let store = state.gateway.store.clone();
     let protocol =
         QueryRequest { query, default_graphs: parameters.default_graphs, named_graphs: parameters.named_graphs };
@@ -271,12 +264,20 @@ async fn answer(
     // The permit travels with the evaluation: a query oxigraph cannot interrupt (a
     // cartesian product inside an aggregate checks no token) keeps its slot until it ends,
     // so runaway queries can never hold more than `max_concurrent` threads.
-    let result = web::block(move || {
-        let _permit = permit;
-        sparql::execute(&store, parsed, &protocol, &evaluation)
-    })
-    .await;
-    timer.abort();
+    // At the time limit the wait ends and the guard cancels the evaluation, which then
+    // stops at its next read of the store.
+    let result = match tokio::time::timeout(
+        timeout,
+        web::block(move || {
+            let _permit = permit;
+            sparql::execute(&store, parsed, &protocol, &evaluation)
+        }),
+    )
+    .await
+    {
+        Ok(result) => result,
+        Err(_) => Ok(Err(SparqlError::Timeout(timeout))),
+    };
     let outcome = match &result {
         Ok(Ok(_)) => "ok",
         Ok(Err(SparqlError::Timeout(_) | SparqlError::Cancelled)) => "timeout",

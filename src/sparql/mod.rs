@@ -171,20 +171,19 @@ pub fn execute(
                 dataset.set_available_named_graphs(graphs.into_iter().map(NamedOrBlankNode::from).collect());
             }
         }
-        Access::Public
-            if explicit_default.is_none() && named.is_none() && store.only_public(&evaluation.public_prefixes)? =>
-        {
-            // Nothing private in the store: the union of all graphs is the public dataset.
-            dataset.set_default_graph_as_union();
-        }
         Access::Public => {
-            let public = store.public_graphs(&evaluation.public_prefixes)?;
-            let allowed =
-                |graphs: Vec<NamedNode>| graphs.into_iter().filter(|g| public.contains(g)).collect::<Vec<_>>();
-            let default = explicit_default.map(allowed).unwrap_or_else(|| public.clone());
-            let named = named.map(allowed).unwrap_or_else(|| public.clone());
-            dataset.set_default_graph(default.into_iter().map(GraphName::from).collect());
-            dataset.set_available_named_graphs(named.into_iter().map(NamedOrBlankNode::from).collect());
+            let (public, everything) = store.public_dataset(&evaluation.public_prefixes)?;
+            if everything && explicit_default.is_none() && named.is_none() {
+                // Nothing private in the store: the union of all graphs is the public dataset.
+                dataset.set_default_graph_as_union();
+            } else {
+                let allowed =
+                    |graphs: Vec<NamedNode>| graphs.into_iter().filter(|g| public.contains(g)).collect::<Vec<_>>();
+                let default = explicit_default.map(allowed).unwrap_or_else(|| public.clone());
+                let named = named.map(allowed).unwrap_or_else(|| public.clone());
+                dataset.set_default_graph(default.into_iter().map(GraphName::from).collect());
+                dataset.set_available_named_graphs(named.into_iter().map(NamedOrBlankNode::from).collect());
+            }
         }
     }
     let results = prepared.on_store(store.oxigraph()).execute().map_err(|e| evaluation_error(e, timeout))?;

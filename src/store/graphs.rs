@@ -65,6 +65,15 @@ impl GraphKind {
     }
 }
 
+/// Whether a graph IRI is public: one of govgate's public kinds, or under an operator's
+/// published prefix. Cheap enough to call for every graph on every public query.
+pub fn is_public_iri(iri: &str, extra_prefixes: &[String]) -> bool {
+    let ours =
+        iri.strip_prefix(GRAPH_ROOT).is_some_and(|path| path.starts_with("ontology/") || path.starts_with("mappings/"));
+    (ours && GraphKind::parse(NamedNodeRef::new_unchecked(iri)).is_some_and(|k| k.is_public()))
+        || extra_prefixes.iter().any(|p| iri.starts_with(p.as_str()))
+}
+
 /// Keeps a name usable as one IRI path segment.
 fn segment(raw: &str) -> String {
     raw.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') { c } else { '_' }).collect()

@@ -110,29 +110,33 @@ impl Store {
         Ok(self.inner.named_graphs().collect::<Result<_, _>>()?)
     }
 
-    /// The graphs the public may see: the ontology release, the mapping sets, and graphs
-    /// whose IRI starts with one of `extra_prefixes` (published by an operator).
-    /// Whether everything the store holds is public: every named graph is, and the default
-    /// graph is empty. Public queries then run over the union of all graphs, which oxigraph
-    /// reads with one index scan instead of one per graph.
-    pub fn only_public(&self, extra_prefixes: &[String]) -> Result<bool, StoreError> {
-        if self.inner.quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph)).next().is_some() {
-            return Ok(false);
-        }
-        let public = self.public_graphs(extra_prefixes)?.len();
-        Ok(public == self.named_graphs()?.len())
-    }
-
-    pub fn public_graphs(&self, extra_prefixes: &[String]) -> Result<Vec<NamedNode>, StoreError> {
+    /// The public dataset in one pass: the graphs the public may see (the ontology release,
+    /// the mapping sets, and graphs whose IRI starts with one of `extra_prefixes`, published
+    /// by an operator), and whether they are everything the store holds (no other named
+    /// graph, an empty default graph). Public queries then run over the union of all
+    /// graphs, which oxigraph reads with one index scan instead of one per graph.
+    pub fn public_dataset(&self, extra_prefixes: &[String]) -> Result<(Vec<NamedNode>, bool), StoreError> {
         let mut public = Vec::new();
-        for graph in self.named_graphs()? {
-            let NamedOrBlankNode::NamedNode(iri) = graph else { continue };
-            let govgate_public = GraphKind::parse(iri.as_ref()).is_some_and(|k| k.is_public());
-            if govgate_public || extra_prefixes.iter().any(|p| iri.as_str().starts_with(p.as_str())) {
-                public.push(iri);
+        let mut everything = true;
+        for graph in self.inner.named_graphs() {
+            match graph? {
+                NamedOrBlankNode::NamedNode(iri) if graphs::is_public_iri(iri.as_str(), extra_prefixes) => {
+                    public.push(iri)
+                }
+                _ => everything = false,
             }
         }
-        Ok(public)
+        if everything
+            && self.inner.quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph)).next().is_some()
+        {
+            everything = false;
+        }
+        Ok((public, everything))
+    }
+
+    /// The graphs the public may see (see [`Store::public_dataset`]).
+    pub fn public_graphs(&self, extra_prefixes: &[String]) -> Result<Vec<NamedNode>, StoreError> {
+        Ok(self.public_dataset(extra_prefixes)?.0)
     }
 }
 
