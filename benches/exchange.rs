@@ -141,7 +141,7 @@ fn main() {
             exchange.send("rcv", "declaration", Some("transfer-facts"), &document).unwrap();
         }
         let enqueued = started.elapsed();
-        tokio::spawn(http::exchange::run_outbox(sender_state.clone(), None));
+        tokio::spawn(http::exchange::run_outbox(sender_state.clone()));
         loop {
             let delivered = exchange.ledger.list(govgate::exchange::ledger::Direction::Out).unwrap().iter().filter(|r| r.state == govgate::exchange::ledger::State::Delivered).count();
             if delivered == count {

@@ -38,7 +38,7 @@ fn lift(c: &mut Criterion) {
     group.bench_function("stream JSON records to N-Triples", |b| {
         b.iter(|| {
             let mut sink = WriterSink::new(RdfFormat::NTriples, Vec::with_capacity(4 << 20));
-            engine.run_stream(&input[..], &mut sink).unwrap();
+            engine.run_stream_slice(&input, &mut sink).unwrap();
             sink.finish().unwrap()
         });
     });

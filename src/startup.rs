@@ -76,9 +76,16 @@ impl Gateway {
         let load_time = started.elapsed();
         let translator = Arc::new(Translator::new(&content)?);
         let rules = Arc::new(rules_engine(&content)?);
+        // The exchange's ledger (inbox, outbox, evidence) is private: it lives in a store of
+        // its own, so the main store holds only what the public may see and no admin SPARQL
+        // or Graph Store request can reach it.
         let exchange = match config.exchange.enabled {
             true => {
-                Some(Arc::new(crate::exchange::Exchange::open(&config.exchange, store.clone(), translator.clone())?))
+                let ledger_store = match mode {
+                    StoreMode::Durable => Store::open(&config.data_dir.join("exchange"))?,
+                    StoreMode::InMemory => Store::in_memory()?,
+                };
+                Some(Arc::new(crate::exchange::Exchange::open(&config.exchange, ledger_store, translator.clone())?))
             }
             false => None,
         };

@@ -278,7 +278,10 @@ async fn a_new_directory_and_a_new_crl_take_effect_without_a_restart() {
     }
     assert!(accepted, "the new directory's permission applies");
 
-    // Revoke alpha's certificate: new connections are refused once the CRL is re-read.
+    // Revoke alpha's certificate: once the CRL is re-read, a connection opened before is
+    // refused at its next request, and new connections at the handshake.
+    let kept_alive = pki.client(Some(&pki.agency("alpha").tls));
+    assert_eq!(post(&kept_alive, &beta, &report()).await.unwrap().status(), StatusCode::OK);
     let now = OffsetDateTime::now_utc();
     std::fs::write(
         &pki.crl,
@@ -300,6 +303,8 @@ async fn a_new_directory_and_a_new_crl_take_effect_without_a_restart() {
         }
     }
     assert!(refused, "the new CRL applies to new connections");
+    let (status, code) = refusal(post(&kept_alive, &beta, &report()).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::FORBIDDEN, "unknown-certificate"), "and to open ones");
 }
 
 #[tokio::test]
@@ -378,6 +383,24 @@ async fn a_declaration_travels_is_translated_receipted_and_logged_on_both_sides(
         assert!(checked.iter().any(|c| c.contains("receipt signed by beta")), "{checked:?}");
     }
 
+    // The ledger is in a store of its own: no admin query reaches it.
+    let exchange_graphs: Value = beta
+        .client
+        .post(beta.admin_url("/sparql"))
+        .header("Accept", "application/sparql-results+json")
+        .form(&[(
+            "query",
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(CONTAINS(STR(?g), \"exchange\")) }",
+        )])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(exchange_graphs["results"]["bindings"][0]["n"]["value"], "0");
+    assert!(beta.data_dir.path().join("exchange").is_dir());
+
     // A tampered entry is found, with its position.
     let ledger = &beta.exchange_service.as_ref().unwrap().ledger;
     ledger.tamper(1, "digest", "0000").unwrap();
@@ -392,11 +415,14 @@ async fn a_tampered_payload_an_old_envelope_and_the_limits() {
     for agency in &mut directory.agencies {
         if agency.id == "alpha" {
             agency.limits.max_body_bytes = 64 * 1024;
-            agency.limits.requests_per_minute = 4;
+            agency.limits.requests_per_minute = 5;
         }
     }
     let path = pki.write_directory("directory.json", &directory);
-    let beta = gateway(&pki, "beta", &path).await;
+    let mut config = pki.exchange_config("beta", &path);
+    config.max_message_age_secs = 3 * 3600;
+    common::install_crypto_provider();
+    let beta = spawn_app_with(move |c| c.exchange = config).await;
     let alpha = pki.client(Some(&pki.agency("alpha").tls));
     let key = &pki.agency("alpha").signing;
 
@@ -411,12 +437,18 @@ async fn a_tampered_payload_an_old_envelope_and_the_limits() {
     old.created -= time::Duration::hours(2);
     assert_eq!(post(&alpha, &beta, &seal(&old, key, "alpha-1")).await.unwrap().status(), StatusCode::OK);
 
+    // Older than any outbox keeps retrying: refused for good.
+    let mut ancient = envelope("alpha", "beta", "declaration");
+    ancient.created -= time::Duration::hours(5);
+    let (status, code) = refusal(post(&alpha, &beta, &seal(&ancient, key, "alpha-1")).await).await;
+    assert_eq!((status, code.as_str()), (StatusCode::BAD_REQUEST, "too-old"));
+
     // Larger than alpha may send: refused before the body is read in full.
     let big = Sealed { bytes: vec![b' '; 100 * 1024], signature: "x..y".to_owned() };
     let (status, code) = refusal(post(&alpha, &beta, &big).await).await;
     assert_eq!((status, code.as_str()), (StatusCode::PAYLOAD_TOO_LARGE, "too-large"));
 
-    // Four requests a minute: the fifth (counting the two above) is refused.
+    // Five requests a minute: the sixth (counting the three above) is refused.
     let mut codes = Vec::new();
     for _ in 0..3 {
         let response = post(&alpha, &beta, &seal(&envelope("alpha", "beta", "declaration"), key, "alpha-1")).await;

@@ -124,7 +124,11 @@ async fn call(request: reqwest::RequestBuilder, url: &str) -> Result<serde_json:
     let status = response.status();
     let body: serde_json::Value = response.json().await.unwrap_or_default();
     if !status.is_success() {
-        let detail = body["detail"].as_str().unwrap_or("no detail");
+        let mut detail = body["detail"].as_str().unwrap_or("no detail").to_owned();
+        for violation in body["violations"].as_array().into_iter().flatten() {
+            let at = violation["location"].as_str().unwrap_or("/");
+            detail.push_str(&format!("; {at}: {}", violation["message"].as_str().unwrap_or("")));
+        }
         let code = body["code"].as_str().map(|c| format!(" [{c}]")).unwrap_or_default();
         let exit = if status.is_client_error() { Exit::InvalidInput } else { Exit::Failure };
         return Err(Failure::new(exit, format!("{status}{code}: {detail}")));

@@ -11,6 +11,9 @@ use super::{Exit, Failure};
 use crate::rml::{Engine, Mapping, RmlError, Source, WriterSink};
 use crate::xml::Document;
 
+/// Input files up to this size are read whole before streaming their records.
+const IN_MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
+
 #[derive(Debug, Args)]
 pub struct LiftArgs {
     /// The RML mapping (Turtle).
@@ -68,15 +71,24 @@ pub(super) fn run(args: LiftArgs) -> Result<(), Failure> {
         }
     };
     let input_is_json = |path: &PathBuf| path.extension().is_some_and(|e| e == "json");
-    if let Some(input) = args.input.as_ref().filter(|p| input_is_json(p)).filter(|_| engine.streaming_path().is_some())
-    {
-        let file = File::open(input).map_err(|e| invalid(&format!("cannot read `{}`: {e}", input.display())))?;
-        engine
-            .run_stream(BufReader::with_capacity(1 << 20, file), &mut sink)
-            .map_err(|e| invalid(&format!("`{}`: {e}", input.display())))?;
+    // One JSON file read by every triples map, iterated the same way: stream it.
+    let paths: Vec<PathBuf> =
+        engine.mapping().triples_maps.iter().map(|tm| resolve(tm.source.source.as_deref())).collect();
+    let single = paths.first().filter(|first| paths.iter().all(|p| p == *first)).cloned();
+    if let Some(input) = single.filter(|p| input_is_json(p)).filter(|_| engine.streaming_path().is_some()) {
+        let file = File::open(&input).map_err(|e| invalid(&format!("cannot read `{}`: {e}", input.display())))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+        let lifted = if size <= IN_MEMORY_LIMIT {
+            // Small enough to read at once, which parses faster; memory then holds the file
+            // but never the records' graph.
+            let bytes =
+                std::fs::read(&input).map_err(|e| invalid(&format!("cannot read `{}`: {e}", input.display())))?;
+            engine.run_stream_slice(&bytes, &mut sink)
+        } else {
+            engine.run_stream(BufReader::with_capacity(1 << 20, file), &mut sink)
+        };
+        lifted.map_err(|e| invalid(&format!("`{}`: {e}", input.display())))?;
     } else {
-        let paths: Vec<PathBuf> =
-            engine.mapping().triples_maps.iter().map(|tm| resolve(tm.source.source.as_deref())).collect();
         let mut documents: Vec<(PathBuf, Parsed)> = Vec::new();
         for path in paths {
             if documents.iter().any(|(p, _)| *p == path) {

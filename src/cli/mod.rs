@@ -279,7 +279,10 @@ fn serve(config: Config) -> Result<(), Failure> {
         let exchange = exchange.map(|(listener, address, verifier)| {
             let _ = writeln!(std::io::stdout(), "exchange (mutual TLS) on https://{address}");
             tracing::info!(%address, "exchange listening");
-            tokio::spawn(http::exchange::run_outbox(state.clone(), Some(verifier)));
+            tokio::spawn(http::exchange::run_outbox(state.clone()));
+            if let Some(exchange) = state.exchange.clone() {
+                tokio::spawn(http::exchange::run_reloader(exchange, Some(verifier)));
+            }
             actix_web::rt::spawn(listener)
         });
         let result = server.await.map_err(|e| Failure::new(Exit::Failure, e));

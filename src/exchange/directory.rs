@@ -87,7 +87,7 @@ pub struct Permission {
 pub struct Limits {
     /// Largest message body accepted from this agency.
     pub max_body_bytes: usize,
-    /// Requests per minute, over a sliding window of one minute.
+    /// Requests in each one-minute window (fixed windows, counted per agency).
     pub requests_per_minute: u32,
     /// Requests from this agency handled at once.
     pub max_in_flight: usize,
@@ -111,6 +111,12 @@ impl Directory {
     /// checked at each use ([`Directory::check_current`]), so a directory that expires
     /// while loaded stops the exchange.
     pub fn load(path: &Path, authority: &VerifyingKey) -> Result<Self, DirectoryError> {
+        Ok(Self::load_signed(path, authority)?.0)
+    }
+
+    /// [`Directory::load`], also returning the file's bytes and signature as read (what an
+    /// evidence bundle carries).
+    pub fn load_signed(path: &Path, authority: &VerifyingKey) -> Result<(Self, Vec<u8>, String), DirectoryError> {
         let read = |p: &Path| {
             std::fs::read(p).map_err(|e| DirectoryError::Read { path: p.display().to_string(), message: e.to_string() })
         };
@@ -119,7 +125,8 @@ impl Directory {
         let signature = String::from_utf8(read(&signature_path)?)
             .map_err(|_| DirectoryError::BadSignature("the signature file is not text".to_owned()))?;
         jws::verify(authority, &signature, &bytes).map_err(|e| DirectoryError::BadSignature(e.to_string()))?;
-        Self::parse(&bytes)
+        let directory = Self::parse(&bytes)?;
+        Ok((directory, bytes, signature))
     }
 
     pub fn parse(bytes: &[u8]) -> Result<Self, DirectoryError> {

@@ -16,6 +16,7 @@ pub const SIGNATURE_HEADER: &str = "govgate-signature";
 
 /// A position in an evidence chain, as one gateway attests it to the other.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChainHead {
     pub seq: u64,
     pub hash: String,

@@ -57,6 +57,7 @@ pub enum RejectCode {
     KeyExpired,
     BadSignature,
     ClockSkew,
+    TooOld,
     NotPermitted,
     DigestMismatch,
     DuplicateConflict,
@@ -76,6 +77,7 @@ impl RejectCode {
             RejectCode::KeyExpired => "key-expired",
             RejectCode::BadSignature => "bad-signature",
             RejectCode::ClockSkew => "clock-skew",
+            RejectCode::TooOld => "too-old",
             RejectCode::NotPermitted => "not-permitted",
             RejectCode::DigestMismatch => "digest-mismatch",
             RejectCode::DuplicateConflict => "duplicate-conflict",
@@ -108,6 +110,8 @@ pub struct Answer {
 /// The trust material a gateway reloads without a restart.
 struct Trust {
     directory: Arc<Directory>,
+    /// The directory file and its signature, as read (for evidence bundles).
+    signed: (Vec<u8>, String),
     /// Modification times of the files it was read from.
     stamps: Vec<Option<SystemTime>>,
 }
@@ -134,7 +138,7 @@ impl Exchange {
         let signing_key = SigningKey::read_pkcs8_pem_file(&key_path)
             .map_err(|e| ExchangeError::Config(format!("`exchange.signing_key` {}: {e}", key_path.display())))?;
         let directory_path = need(&config.directory, "directory")?;
-        let directory = Directory::load(&directory_path, &authority)?;
+        let (directory, bytes, signature) = Directory::load_signed(&directory_path, &authority)?;
         let me = directory.agency(&config.agency).ok_or_else(|| {
             ExchangeError::Config(format!("agency `{}` is not in the trust directory", config.agency))
         })?;
@@ -162,7 +166,7 @@ impl Exchange {
             config: config.clone(),
             ledger,
             authority,
-            trust: RwLock::new(Trust { directory: Arc::new(directory), stamps }),
+            trust: RwLock::new(Trust { directory: Arc::new(directory), signed: (bytes, signature), stamps }),
             signing_key,
             translator,
             generation: std::sync::atomic::AtomicU64::new(0),
@@ -182,20 +186,22 @@ impl Exchange {
     }
 
     /// Re-reads the directory and CRLs when their files changed; returns whether it did.
-    /// `install` puts the new trust material in force elsewhere (the TLS verifier); only
-    /// when it succeeds is the new directory adopted, so both change together or not at
-    /// all. A file that does not verify, or an older version than any seen, is refused and
-    /// the loaded directory stays.
-    pub fn reload_if_changed(
+    /// `build` prepares what else must change with them (the TLS verifier) and may fail;
+    /// `install` puts it in force. The version is recorded, then `install` runs, then the
+    /// directory is adopted: nothing changes unless every fallible step succeeded. A file
+    /// that does not verify, or an older version than any seen, is refused and the loaded
+    /// directory stays.
+    pub fn reload_if_changed<T>(
         &self,
-        install: impl FnOnce(&Directory) -> Result<(), String>,
+        build: impl FnOnce(&Directory) -> Result<T, String>,
+        install: impl FnOnce(T),
     ) -> Result<bool, ExchangeError> {
         let stamps: Vec<_> = trust_files(&self.config).iter().map(|p| modified(p)).collect();
         if self.trust.read().unwrap_or_else(|e| e.into_inner()).stamps == stamps {
             return Ok(false);
         }
         let path = self.config.directory.clone().unwrap_or_default();
-        let directory = Directory::load(&path, &self.authority)?;
+        let (directory, bytes, signature) = Directory::load_signed(&path, &self.authority)?;
         let current = self.trust.read().unwrap_or_else(|e| e.into_inner()).directory.version;
         let seen = self.ledger.directory_version()?.max(current);
         if directory.version < seen {
@@ -206,11 +212,18 @@ impl Exchange {
                 directory.version
             ))));
         }
-        install(&directory).map_err(ExchangeError::Config)?;
+        let prepared = build(&directory).map_err(ExchangeError::Config)?;
         self.ledger.record_directory_version(directory.version)?;
-        *self.trust.write().unwrap_or_else(|e| e.into_inner()) = Trust { directory: Arc::new(directory), stamps };
+        install(prepared);
+        *self.trust.write().unwrap_or_else(|e| e.into_inner()) =
+            Trust { directory: Arc::new(directory), signed: (bytes, signature), stamps };
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(true)
+    }
+
+    /// The loaded directory file and its signature, as read.
+    pub fn signed_directory(&self) -> (Vec<u8>, String) {
+        self.trust.read().unwrap_or_else(|e| e.into_inner()).signed.clone()
     }
 
     /// Changes each time new trust material is adopted (clients built before are stale).
@@ -331,7 +344,7 @@ impl Exchange {
         }
         if now - envelope.created > time::Duration::seconds(self.config.max_message_age_secs as i64) {
             return Err(reject(
-                RejectCode::ClockSkew,
+                RejectCode::TooOld,
                 format!("created {}, more than {}s ago", envelope.created, self.config.max_message_age_secs),
             )
             .into());
@@ -426,7 +439,8 @@ impl Exchange {
     }
 
     /// Checks a receipt for a message this gateway sent: the receiver's signature with a
-    /// key valid now, the ids, and the digest of the exact envelope bytes sent.
+    /// key valid at the receipt's time, the ids, and the digest of the exact envelope bytes
+    /// sent.
     pub fn check_receipt(&self, record: &Record, bytes: &[u8], signature: &str) -> Result<Receipt, Rejection> {
         let directory = self.directory().map_err(|e| reject(RejectCode::DirectoryInvalid, e.to_string()))?;
         let receiver = directory

@@ -38,7 +38,8 @@ pub const MESSAGES_PATH: &str = "/exchange/v1/messages";
 // ---- TLS ------------------------------------------------------------------------------
 
 /// A client-certificate verifier that can be replaced while the listener runs (new
-/// directory, new CRLs). Existing connections keep the verdict of their handshake.
+/// directory, new CRLs). Open connections are re-checked on every request (see
+/// [`PeerAgency`]), so a revocation reaches them too.
 pub struct ReloadableVerifier {
     current: RwLock<Arc<dyn ClientCertVerifier>>,
     /// Where refusals are counted by reason (the peer only sees a TLS alert).
@@ -251,6 +252,7 @@ pub fn refusal(rejection: &Rejection) -> ApiError {
         RejectCode::MalformedEnvelope
         | RejectCode::WrongReceiver
         | RejectCode::ClockSkew
+        | RejectCode::TooOld
         | RejectCode::DigestMismatch => 400,
     };
     ApiError::Exchange { status, code: rejection.code.as_str(), detail: rejection.message.clone() }
@@ -300,6 +302,7 @@ pub fn bind(state: AppState) -> io::Result<Option<(Server, SocketAddr, Arc<Reloa
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(limits.clone()))
             .app_data(web::Data::new(app_verifier.clone()))
+            .app_data(web::Data::new(super::observe::BodyLimit(usize::MAX)))
             .wrap(actix_web::middleware::from_fn(super::observe::observe))
             .route(MESSAGES_PATH, web::post().to(receive))
             .default_service(web::to(super::not_found))
@@ -497,18 +500,13 @@ enum Attempt {
 }
 
 /// Delivers the outbox until the process stops: due messages, at most
-/// `outbox_concurrency` at once, with backoff; also reloads the trust material.
-pub async fn run_outbox(state: AppState, verifier: Option<Arc<ReloadableVerifier>>) {
+/// `outbox_concurrency` at once, with backoff.
+pub async fn run_outbox(state: AppState) {
     let Some(exchange) = state.exchange.clone() else { return };
     let clients: Arc<Mutex<HashMap<(String, u64), reqwest::Client>>> = Arc::default();
     let in_flight: Arc<Mutex<std::collections::HashSet<String>>> = Arc::default();
     let slots = Arc::new(Semaphore::new(exchange.config.outbox_concurrency.max(1)));
-    let mut last_reload = Instant::now();
     loop {
-        if last_reload.elapsed() >= Duration::from_secs(exchange.config.reload_secs.max(1)) {
-            last_reload = Instant::now();
-            reload(&exchange, verifier.as_deref());
-        }
         let now = OffsetDateTime::now_utc();
         let ledger_exchange = exchange.clone();
         let due = web::block(move || ledger_exchange.ledger.due(now, 256)).await;
@@ -541,15 +539,28 @@ pub async fn run_outbox(state: AppState, verifier: Option<Arc<ReloadableVerifier
     }
 }
 
+/// Re-reads the trust directory and CRLs every `exchange.reload_secs`, on its own task so
+/// a busy outbox never delays a revocation.
+pub async fn run_reloader(exchange: Arc<Exchange>, verifier: Option<Arc<ReloadableVerifier>>) {
+    let period = Duration::from_secs(exchange.config.reload_secs.max(1));
+    loop {
+        tokio::time::sleep(period).await;
+        let (exchange, verifier) = (exchange.clone(), verifier.clone());
+        let _ = web::block(move || reload(&exchange, verifier.as_deref())).await;
+    }
+}
+
 fn reload(exchange: &Exchange, verifier: Option<&ReloadableVerifier>) {
-    let install = |directory: &Directory| -> Result<(), String> {
-        if let Some(verifier) = verifier {
-            let new = client_verifier(directory, &exchange.config.crls).map_err(|e| e.to_string())?;
+    let build = |directory: &Directory| match verifier {
+        Some(_) => client_verifier(directory, &exchange.config.crls).map(Some).map_err(|e| e.to_string()),
+        None => Ok(None),
+    };
+    let install = |new: Option<Arc<dyn ClientCertVerifier>>| {
+        if let (Some(verifier), Some(new)) = (verifier, new) {
             verifier.replace(new);
         }
-        Ok(())
     };
-    match exchange.reload_if_changed(install) {
+    match exchange.reload_if_changed(build, install) {
         Ok(false) => {}
         Ok(true) => tracing::info!(version = exchange.directory_any().version, "trust directory and CRLs reloaded"),
         Err(e) => tracing::error!(error = %e, "trust material not reloaded; the loaded directory stays in force"),
@@ -609,7 +620,8 @@ async fn attempt(
                     clients.insert(key, client.clone());
                     client
                 }
-                Err(e) => return Attempt::Permanent(e),
+                // Our own identity or CRL files could not be read: an operator can fix them.
+                Err(e) => return Attempt::Transient(e),
             },
         }
     };
@@ -625,10 +637,10 @@ async fn attempt(
         Ok(r) => r,
         Err(e) => {
             let text = error_chain(&e);
-            // A TLS alert is a decision by the peer (unknown CA, revoked, expired): resending
-            // the same certificate cannot change it.
-            return if text.contains("alert") || text.contains("invalid peer certificate") || text.contains("not pinned")
-            {
+            // The peer's verdict on our certificate (a TLS alert) or a server that is not the
+            // agency's pinned gateway cannot change by resending. Anything local (a stale CRL
+            // here, a connection refused, a timeout) can, once fixed.
+            return if text.contains("received fatal alert") || text.contains("not pinned") {
                 Attempt::Permanent(text)
             } else {
                 Attempt::Transient(text)
@@ -801,11 +813,7 @@ async fn export(state: web::Data<AppState>, path: web::Path<String>) -> Result<H
             },
         };
         let chain = exchange.ledger.entries(first.seq)?;
-        let signed_directory = exchange.config.directory.as_ref().and_then(|path| {
-            let bytes = std::fs::read(path).ok()?;
-            let signature = std::fs::read_to_string(crate::exchange::directory::signature_path(path)).ok()?;
-            Some((bytes, signature))
-        });
+        let signed_directory = Some(exchange.signed_directory());
         Ok(Some(evidence::bundle(&exchange.config.agency, &record, &exchange.directory_any(), signed_directory, chain)))
     })
     .await

@@ -21,6 +21,11 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// A body limit for one application instead of `http.body_limit_bytes` (the exchange
+/// listener enforces each agency's own limit in its handler).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
 pub async fn observe(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -29,13 +34,16 @@ pub async fn observe(
     let id = request_id(&request);
     request.extensions_mut().insert(RequestId(id.clone()));
     let state = request.app_data::<web::Data<AppState>>().map(|data| data.clone().into_inner());
-    let (limit, timeout) = state
+    let (mut limit, timeout) = state
         .as_ref()
         .map(|s| {
             let http = &s.gateway.config.http;
             (http.body_limit_bytes, Duration::from_secs(http.request_timeout_secs))
         })
         .unwrap_or((usize::MAX, Duration::MAX));
+    if let Some(own) = request.app_data::<web::Data<BodyLimit>>() {
+        limit = own.0;
+    }
     let method = request.method().to_string();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %request.path());
 

@@ -261,8 +261,8 @@ impl Engine {
             let subject = subject_node(subject)?;
             for class in &tm.classes {
                 for graph in &subject_graphs {
-                    let quad = Quad::new(subject.clone(), rdf::TYPE.into_owned(), class.clone(), graph.clone());
-                    sink.quad(quad.as_ref(), subject_origin)?;
+                    let quad = QuadRef::new(subject.as_ref(), rdf::TYPE, class.as_ref(), graph.as_ref());
+                    sink.quad(quad, subject_origin)?;
                 }
             }
             for (pom_index, pom) in tm.predicate_objects.iter().enumerate() {
@@ -300,8 +300,9 @@ impl Engine {
                     for (term, object_origin) in &objects {
                         for predicate in &predicates {
                             for graph in &graphs {
-                                let quad = Quad::new(subject.clone(), predicate.clone(), term.clone(), graph.clone());
-                                sink.quad(quad.as_ref(), object_origin)?;
+                                let quad =
+                                    QuadRef::new(subject.as_ref(), predicate.as_ref(), term.as_ref(), graph.as_ref());
+                                sink.quad(quad, object_origin)?;
                             }
                         }
                     }
@@ -319,7 +320,7 @@ impl Engine {
         for map in maps {
             for (term, _) in self.generate(map, item, base)? {
                 graphs.push(match term {
-                    Term::NamedNode(n) if n.as_str() == format!("{}defaultGraph", mapping::RML) => {
+                    Term::NamedNode(n) if n.as_str().strip_prefix(mapping::RML) == Some("defaultGraph") => {
                         GraphName::DefaultGraph
                     }
                     Term::NamedNode(n) => GraphName::NamedNode(n),
@@ -421,9 +422,12 @@ impl Engine {
         let raw: Vec<(Scalar, Vec<String>, bool)> = match &map.value {
             Value::Constant(term) => return Ok(vec![(term.clone(), Vec::new())]),
             Value::Fresh => return Ok(vec![(Term::BlankNode(BlankNode::default()), Vec::new())]),
-            Value::Reference(reference) => {
-                self.values(reference, item)?.into_iter().map(|f| (f.value, vec![f.location], true)).collect()
-            }
+            Value::Reference(reference) => self
+                .values(reference, item)?
+                .into_iter()
+                // No origin vector at all when locations are not tracked (the bulk lift).
+                .map(|f| (f.value, if self.track_locations { vec![f.location] } else { Vec::new() }, true))
+                .collect(),
             Value::Template(template) => {
                 let encode = map.term_type;
                 let mut results: Vec<(String, Vec<String>)> = vec![(String::new(), Vec::new())];
@@ -445,7 +449,9 @@ impl Engine {
                                         _ => s.push_str(&f.value.lexical()),
                                     }
                                     let mut o = origin.clone();
-                                    o.push(f.location.clone());
+                                    if self.track_locations {
+                                        o.push(f.location.clone());
+                                    }
                                     next.push((s, o));
                                 }
                             }
@@ -456,9 +462,12 @@ impl Engine {
                 results.into_iter().map(|(s, o)| (Scalar::String(s), o, false)).collect()
             }
         };
+        // An IRI-safe template that always makes valid absolute IRIs needs no per-value check.
+        let prevalidated = matches!(&map.value, Value::Template(t) if t.valid_iri) && map.term_type == TermType::Iri;
         let mut terms = Vec::with_capacity(raw.len());
         for (value, origin, from_reference) in raw {
             let term = match map.term_type {
+                TermType::Iri if prevalidated => Term::NamedNode(NamedNode::new_unchecked(value.lexical())),
                 TermType::Iri | TermType::Uri => Term::NamedNode(iri(&value.lexical(), base)?),
                 // An unsafe IRI is written as generated, valid or not (RML-Core `rml:UnsafeIRI`).
                 TermType::UnsafeIri => Term::NamedNode(unsafe_iri(&value.lexical(), base)),

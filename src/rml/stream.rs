@@ -33,13 +33,26 @@ impl Engine {
     /// Lifts a JSON stream record by record; returns the number of records mapped. Fails
     /// when the mapping cannot stream ([`Engine::streaming_path`]).
     pub fn run_stream(&self, reader: impl Read, sink: &mut dyn Sink) -> Result<u64, RmlError> {
+        self.stream(serde_json::Deserializer::from_reader(reader), sink)
+    }
+
+    /// [`Engine::run_stream`] over bytes already in memory (serde_json reads a slice
+    /// faster than a reader).
+    pub fn run_stream_slice(&self, bytes: &[u8], sink: &mut dyn Sink) -> Result<u64, RmlError> {
+        self.stream(serde_json::Deserializer::from_slice(bytes), sink)
+    }
+
+    fn stream<'de, R: serde_json::de::Read<'de>>(
+        &self,
+        mut deserializer: serde_json::Deserializer<R>,
+        sink: &mut dyn Sink,
+    ) -> Result<u64, RmlError> {
         let path = self.streaming_path().ok_or_else(|| {
             RmlError::Mapping(
                 "this mapping cannot stream: every triples map must iterate the same `$.a.b[*]` array, with no joins"
                     .to_owned(),
             )
         })?;
-        let mut deserializer = serde_json::Deserializer::from_reader(reader);
         let mut state =
             Stream { engine: self, sink, path: &path, depth: 0, pointer: String::new(), records: 0, error: None };
         let result = (&mut state).deserialize(&mut deserializer);

@@ -7,6 +7,9 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     pub parts: Vec<Part>,
+    /// Every IRI this template can make is valid (see [`Template::always_valid_iri`]), so a
+    /// generated IRI needs no checking.
+    pub valid_iri: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +19,28 @@ pub enum Part {
 }
 
 impl Template {
+    /// Whether every IRI this template can make (its values IRI-safe encoded) is a valid
+    /// absolute IRI, so a generated IRI needs no checking: the scheme is literal text, and
+    /// the template is a valid IRI with `x` in place of each reference (an encoded value is
+    /// valid wherever an unreserved character is, outside the scheme and the port).
+    pub fn always_valid_iri(&self) -> bool {
+        let Some(Part::Text(first)) = self.parts.first() else { return false };
+        let Some((scheme, _)) = first.split_once(':') else { return false };
+        if scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) {
+            return false;
+        }
+        let sample: String = self
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(text) => text.as_str(),
+                Part::Reference(_) => "x",
+            })
+            .collect();
+        // A reference in the port would accept `x` nowhere; in the host, pct-encoding is fine.
+        oxigraph::model::NamedNode::new(&sample).is_ok() && !sample.contains(":x")
+    }
+
     /// Parses a template; an unbalanced or empty `{}` is an error.
     pub fn parse(template: &str) -> Result<Self, String> {
         let mut parts = Vec::new();
@@ -63,7 +88,9 @@ impl Template {
         if !text.is_empty() {
             parts.push(Part::Text(text));
         }
-        Ok(Self { parts })
+        let mut parsed = Self { parts, valid_iri: false };
+        parsed.valid_iri = parsed.always_valid_iri();
+        Ok(parsed)
     }
 
     pub fn references(&self) -> impl Iterator<Item = &str> {
@@ -114,6 +141,17 @@ fn is_ucschar(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_that_always_make_valid_iris_are_told_apart() {
+        let valid = |t: &str| Template::parse(t).unwrap().always_valid_iri();
+        assert!(valid("https://example.org/declaration/{id}"));
+        assert!(valid("http://ex.com/{a}/{b}?q={c}#{d}"));
+        assert!(!valid("{base}/thing"), "a reference in the scheme");
+        assert!(!valid("declaration/{id}"), "relative: resolved against the base");
+        assert!(!valid("http://ex.com:{port}/"), "a reference in the port");
+        assert!(!valid("http://ex.com/a b/{id}"), "invalid literal text");
+    }
 
     #[test]
     fn parts_and_escapes() {

@@ -69,7 +69,8 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Config)) -> TestApp {
     let exchange =
         http::exchange::bind(state.clone()).expect("binds the exchange").map(|(listener, address, verifier)| {
             tokio::spawn(listener);
-            tokio::spawn(http::exchange::run_outbox(state.clone(), Some(verifier)));
+            tokio::spawn(http::exchange::run_outbox(state.clone()));
+            tokio::spawn(http::exchange::run_reloader(state.exchange.clone().unwrap(), Some(verifier)));
             address
         });
     let handle = server.handle();
