@@ -6,6 +6,7 @@
 //! values it was made from, which is the field-level provenance of a translation.
 
 pub mod json;
+pub mod lines;
 pub mod mapping;
 pub mod stream;
 pub mod template;
@@ -91,24 +92,46 @@ impl Sink for Vec<Quad> {
 
 /// Writes quads in an RDF syntax as they come (N-Triples for bulk lifts).
 pub struct WriterSink<W: std::io::Write> {
-    serializer: oxigraph::io::WriterQuadSerializer<W>,
+    output: Output<W>,
     pub quads: u64,
+}
+
+enum Output<W: std::io::Write> {
+    /// N-Triples or N-Quads (`with_graph`), written by [`lines`].
+    Lines {
+        writer: W,
+        with_graph: bool,
+    },
+    Serializer(oxigraph::io::WriterQuadSerializer<W>),
 }
 
 impl<W: std::io::Write> WriterSink<W> {
     pub fn new(format: oxigraph::io::RdfFormat, writer: W) -> Self {
-        Self { serializer: oxigraph::io::RdfSerializer::from_format(format).for_writer(writer), quads: 0 }
+        use oxigraph::io::RdfFormat;
+        let output = match format {
+            RdfFormat::NTriples => Output::Lines { writer, with_graph: false },
+            RdfFormat::NQuads => Output::Lines { writer, with_graph: true },
+            _ => Output::Serializer(oxigraph::io::RdfSerializer::from_format(format).for_writer(writer)),
+        };
+        Self { output, quads: 0 }
     }
 
     pub fn finish(self) -> std::io::Result<W> {
-        self.serializer.finish()
+        match self.output {
+            Output::Lines { writer, .. } => Ok(writer),
+            Output::Serializer(serializer) => serializer.finish(),
+        }
     }
 }
 
 impl<W: std::io::Write> Sink for WriterSink<W> {
     fn quad(&mut self, quad: QuadRef<'_>, _origin: &[String]) -> Result<(), RmlError> {
         self.quads += 1;
-        self.serializer.serialize_quad(quad).map_err(|e| RmlError::Data(format!("cannot write the output: {e}")))
+        match &mut self.output {
+            Output::Lines { writer, with_graph } => lines::write_quad(writer, quad, *with_graph),
+            Output::Serializer(serializer) => serializer.serialize_quad(quad),
+        }
+        .map_err(|e| RmlError::Data(format!("cannot write the output: {e}")))
     }
 }
 
