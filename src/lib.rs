@@ -36,6 +36,7 @@
 //! | [`rml`] | the RML-Core engine (JSONPath, XPath) that lifts documents, with provenance |
 //! | [`xml`] | safe XML parsing (no DTDs) and the XPath subset |
 //! | [`rules`] | declarative rule tables: transfer mechanisms, applicability, sandbox supervision |
+//! | [`sandbox`] | sandbox monitoring: a monitoring or exit report checked against its plan |
 //! | [`shacl`] | SHACL Core validation of documents against the jurisdictions' shapes |
 //! | [`translate`] | the translation pipeline: detect, validate, lift, align, check, lower, report |
 //! | [`sparql`] | SPARQL evaluation with the public-graph rule and query limits |
@@ -60,6 +61,7 @@ pub mod ontology;
 pub mod publish;
 pub mod rml;
 pub mod rules;
+pub mod sandbox;
 pub mod shacl;
 pub mod sparql;
 pub mod startup;

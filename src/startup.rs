@@ -62,6 +62,7 @@ pub enum StartupError {
 impl Gateway {
     /// Opens the store and brings the release content into it.
     pub fn start(config: Config, mode: StoreMode) -> Result<Self, StartupError> {
+        let phase = Instant::now();
         let content = match &config.content_dir {
             Some(dir) => Content::from_dir(dir)?,
             None => Content::bundled(),
@@ -70,12 +71,17 @@ impl Gateway {
             StoreMode::Durable => Store::open(&config.data_dir)?,
             StoreMode::InMemory => Store::in_memory()?,
         };
+        tracing::debug!(ms = ms(phase), "content read, store open");
         let started = Instant::now();
         let sources = release_sources(&content)?;
         let load_report = load::sync(&store, &sources)?;
         let load_time = started.elapsed();
+        let phase = Instant::now();
         let translator = Arc::new(Translator::new(&content)?);
+        tracing::debug!(ms = ms(phase), "translator built");
+        let phase = Instant::now();
         let rules = Arc::new(rules_engine(&content)?);
+        tracing::debug!(ms = ms(phase), "rule engine built");
         // The exchange's ledger (inbox, outbox, evidence) is private: it lives in a store of
         // its own, so the main store holds only what the public may see and no admin SPARQL
         // or Graph Store request can reach it.
@@ -96,6 +102,10 @@ impl Gateway {
     pub fn ontology_graph(&self) -> GraphKind {
         GraphKind::Ontology { release: ONTOLOGY_RELEASE.to_owned() }
     }
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1e3
 }
 
 /// The graphs a release is made of: the ontology (every Turtle file below `ontology/`)

@@ -25,8 +25,24 @@ pub struct AssessArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SandboxCommand {
-    /// Grade how intensely a sandbox plan is supervised, and check it against the scheme's conditions.
-    Check(AssessArgs),
+    /// Grade how intensely a sandbox plan is supervised, and check it against the scheme's
+    /// conditions; with reports, check each monitoring or exit report against the plan.
+    Check(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// The sandbox plan (sandbox-plan profile), or `-` for standard input.
+    pub plan: PathBuf,
+    /// Monitoring or exit reports under the plan (sandbox-report profile): every limit is
+    /// found within, breached or unknown, and an exit report's criteria are re-checked.
+    pub reports: Vec<PathBuf>,
+    /// The date of the question (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub(super) fn run(config: &Config, kind: Kind, args: AssessArgs) -> Result<(), Failure> {
@@ -37,14 +53,7 @@ pub(super) fn run(config: &Config, kind: Kind, args: AssessArgs) -> Result<(), F
         Some(date) => assess::parse_date(date).map_err(|e| Failure::new(Exit::Usage, e))?,
         None => assess::today(),
     };
-    let bytes = if args.input.as_os_str() == "-" {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| Failure::new(Exit::Failure, e))?;
-        bytes
-    } else {
-        std::fs::read(&args.input)
-            .map_err(|e| Failure::new(Exit::InvalidInput, format!("cannot read `{}`: {e}", args.input.display())))?
-    };
+    let bytes = read_input(&args.input)?;
     let assessment = assess::assess(&translator, &engine, kind, &bytes, as_of).map_err(|e| {
         let detail = match &e {
             AssessError::Translate(TranslateError::Invalid(violations)) => {
@@ -63,7 +72,61 @@ pub(super) fn run(config: &Config, kind: Kind, args: AssessArgs) -> Result<(), F
 }
 
 pub(super) fn sandbox(config: &Config, command: SandboxCommand) -> Result<(), Failure> {
-    match command {
-        SandboxCommand::Check(args) => run(config, Kind::Sandbox, args),
+    let SandboxCommand::Check(args) = command;
+    let content = load_content(config)?;
+    let translator = Translator::new(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
+    let engine = crate::startup::rules_engine(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
+    let as_of = match &args.as_of {
+        Some(date) => assess::parse_date(date).map_err(|e| Failure::new(Exit::Usage, e))?,
+        None => assess::today(),
+    };
+    let plan = read_input(&args.plan)?;
+    let reports = args.reports.iter().map(|path| read_input(path)).collect::<Result<Vec<_>, _>>()?;
+    let checked = assess::sandbox_check(&translator, &engine, &plan, &reports, as_of).map_err(|e| {
+        // Name the file at fault: the plan, or the report the error points into.
+        let (file, detail) = match &e {
+            AssessError::Translate(TranslateError::Invalid(violations)) => {
+                let index = violations.first().and_then(|v| report_index(&v.location));
+                let detail = violations
+                    .iter()
+                    .map(|v| format!("\n  {}: {}", strip_report(&v.location), v.message))
+                    .collect::<String>();
+                (index.map_or(&args.plan, |i| &args.reports[i]), detail)
+            }
+            AssessError::Report { index, .. } => (&args.reports[*index], String::new()),
+            _ => (&args.plan, String::new()),
+        };
+        Failure::new(Exit::InvalidInput, format!("`{}`: {e}{detail}", file.display()))
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&checked).map_err(|e| Failure::new(Exit::Failure, e))?);
+    } else {
+        print!("{}", assess::describe(&checked.plan));
+        for report in &checked.reports {
+            print!("{}", assess::describe_monitoring(report));
+        }
+    }
+    Ok(())
+}
+
+fn read_input(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|e| Failure::new(Exit::Failure, e))?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).map_err(|e| Failure::new(Exit::InvalidInput, format!("cannot read `{}`: {e}", path.display())))
+}
+
+/// `/reports/2/limits/0` -> 2.
+fn report_index(location: &str) -> Option<usize> {
+    location.strip_prefix("/reports/")?.split('/').next()?.parse().ok()
+}
+
+/// `/reports/2/limits/0` -> `/limits/0`, as the report file itself has it.
+fn strip_report(location: &str) -> &str {
+    match location.strip_prefix("/reports/") {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => location,
     }
 }

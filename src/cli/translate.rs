@@ -179,7 +179,8 @@ pub(super) fn profiles(config: &Config) -> Result<(), Failure> {
             .into_iter()
             .flatten()
             .collect();
-        println!("{:<34} {:<3} {:<9} {}", profile.id, profile.jurisdiction, forms.join("+"), profile.title);
+        let note = if profile.translatable() { "" } else { " [rules only: validated and checked, not translated]" };
+        println!("{:<34} {:<3} {:<9} {}{note}", profile.id, profile.jurisdiction, forms.join("+"), profile.title);
     }
     Ok(())
 }

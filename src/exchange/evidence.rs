@@ -50,7 +50,7 @@ pub struct BundleKey {
 }
 
 /// Builds the bundle of one message; `signed_directory` is the directory file and its
-/// signature, as on disk.
+/// signature as read when the directory in force was loaded.
 pub fn bundle(
     me: &str,
     record: &Record,

@@ -1,4 +1,4 @@
-//! The exchange's durable state in the store's private exchange graph: the inbox, the
+//! The exchange's durable state, in a store of its own (`<data_dir>/exchange`): the inbox, the
 //! outbox and the evidence chain. Every change to a message and the evidence entry that
 //! records it are written in one transaction, so the log never misses a message and never
 //! records one that was not stored.
@@ -8,7 +8,9 @@
 //! altered, removed or inserted entry breaks every later hash. Anyone can recompute a hash
 //! with `printf '%s' LINE | sha256sum`.
 
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -166,9 +168,20 @@ pub struct ChainBreak {
 pub struct Ledger {
     store: Store,
     graph: NamedNode,
-    /// One writer at a time: appends read the chain head and write the next entry.
-    writer: Mutex<()>,
+    /// One writer at a time, holding the chain head as last committed (read from the
+    /// store once). Every append rewrites the stored head, and a key rewritten thousands of
+    /// times is slow to read until RocksDB compacts its deleted versions away.
+    writer: Mutex<Option<ChainHead>>,
+    /// Commits since the last flush of RocksDB's in-memory table (see [`Ledger::committed`]).
+    unflushed: AtomicU64,
+    flushing: Arc<AtomicBool>,
 }
+
+/// Commits after which the in-memory table is written out. Every message adds a few
+/// hundred index keys to RocksDB's skip list; past a few hundred thousand, each insert
+/// is a chain of cache misses and a message costs milliseconds. Flushing keeps it small
+/// (and keeps the write-ahead log a restart must replay short).
+const FLUSH_EVERY: u64 = 512;
 
 /// A message as both sides store it.
 pub struct Message<'a> {
@@ -218,7 +231,13 @@ pub fn valid_id(id: &str) -> bool {
 
 impl Ledger {
     pub fn new(store: Store) -> Self {
-        Self { store, graph: GraphKind::Exchange.iri(), writer: Mutex::new(()) }
+        Self {
+            store,
+            graph: GraphKind::Exchange.iri(),
+            writer: Mutex::new(None),
+            unflushed: AtomicU64::new(0),
+            flushing: Arc::default(),
+        }
     }
 
     fn record_iri(direction: Direction, peer: &str, id: &str) -> NamedNode {
@@ -237,8 +256,34 @@ impl Ledger {
         GraphName::NamedNode(self.graph.clone())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<ChainHead>> {
         self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called after each commit: every [`FLUSH_EVERY`] commits, one background thread
+    /// flushes the store (writers go on meanwhile).
+    fn committed(&self) {
+        if self.unflushed.fetch_add(1, Ordering::Relaxed) + 1 < FLUSH_EVERY
+            || self.flushing.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        self.unflushed.store(0, Ordering::Relaxed);
+        let (store, flushing) = (self.store.clone(), self.flushing.clone());
+        std::thread::spawn(move || {
+            if let Err(e) = store.flush() {
+                tracing::warn!(error = %e, "could not flush the exchange ledger");
+            }
+            flushing.store(false, Ordering::Release);
+        });
+    }
+
+    /// The committed chain head, from the writer's cache (filled on first use).
+    fn committed_head(&self, writer: &mut Option<ChainHead>) -> Result<ChainHead, LedgerError> {
+        if writer.is_none() {
+            *writer = Some(self.head()?);
+        }
+        Ok(writer.clone().unwrap_or_else(|| ChainHead { seq: 0, hash: GENESIS.to_owned() }))
     }
 
     // ---- reading --------------------------------------------------------------------
@@ -280,15 +325,11 @@ impl Ledger {
         }))
     }
 
-    /// The chain's last entry (`GENESIS` at sequence 0 when empty).
+    /// The chain's last entry as stored (`GENESIS` at sequence 0 when empty).
     pub fn head(&self) -> Result<ChainHead, LedgerError> {
-        self.head_in(None)
-    }
-
-    fn head_in(&self, t: Option<&Transaction<'_>>) -> Result<ChainHead, LedgerError> {
         let head = Self::head_iri();
-        let seq = self.value(t, &head, "seq")?.and_then(|s| s.parse().ok()).unwrap_or(0);
-        let hash = self.value(t, &head, "hash")?.unwrap_or_else(|| GENESIS.to_owned());
+        let seq = self.value(None, &head, "seq")?.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let hash = self.value(None, &head, "hash")?.unwrap_or_else(|| GENESIS.to_owned());
         Ok(ChainHead { seq, hash })
     }
 
@@ -402,16 +443,18 @@ impl Ledger {
     }
 
     /// Appends an entry inside the caller's transaction; returns the new head.
+    /// Appends an entry after `head` and moves `head` to it. The caller stores `head` in
+    /// the writer's cache once the transaction commits.
     fn append(
         &self,
         t: &mut Transaction<'_>,
+        head: &mut ChainHead,
         new: &NewEntry<'_>,
         at: OffsetDateTime,
     ) -> Result<ChainHead, LedgerError> {
-        let head = self.head_in(Some(t))?;
         let mut entry = Entry {
             seq: head.seq + 1,
-            prev: head.hash,
+            prev: head.hash.clone(),
             kind: new.kind.to_owned(),
             message_id: new.message_id.to_owned(),
             party: new.party.to_owned(),
@@ -435,10 +478,16 @@ impl Ledger {
         ] {
             t.insert(&Quad::new(iri.clone(), p(predicate), value, self.graph_name()));
         }
+        // The stored head: the known old values are removed, not looked up (see `writer`).
         let head_iri = Self::head_iri();
-        self.set(t, &head_iri, "seq", integer(entry.seq))?;
-        self.set(t, &head_iri, "hash", text(&entry.hash))?;
-        Ok(ChainHead { seq: entry.seq, hash: entry.hash })
+        if head.seq > 0 {
+            t.remove(&Quad::new(head_iri.clone(), p("seq"), integer(head.seq), self.graph_name()));
+            t.remove(&Quad::new(head_iri.clone(), p("hash"), text(&head.hash), self.graph_name()));
+        }
+        t.insert(&Quad::new(head_iri.clone(), p("seq"), integer(entry.seq), self.graph_name()));
+        t.insert(&Quad::new(head_iri, p("hash"), text(&entry.hash), self.graph_name()));
+        *head = ChainHead { seq: entry.seq, hash: entry.hash };
+        Ok(head.clone())
     }
 
     fn write_record(
@@ -476,19 +525,21 @@ impl Ledger {
         profile: &str,
         seal: impl FnOnce(ChainHead) -> (Vec<u8>, String),
     ) -> Result<Record, LedgerError> {
-        let _writer = self.lock();
+        let mut writer = self.lock();
+        let mut head = self.committed_head(&mut writer)?;
         let iri = Self::record_iri(Direction::Out, to, id);
         let mut t = self.store.oxigraph().start_transaction()?;
-        let committed = self.head_in(Some(&t))?;
-        let (envelope, signature) = seal(committed);
+        let (envelope, signature) = seal(head.clone());
         let message = Message { id, peer: to, message_type, profile, envelope: &envelope, signature: &signature };
         self.write_record(&mut t, &iri, Direction::Out, &message, State::Pending)?;
         let now = OffsetDateTime::now_utc();
         self.set(&mut t, &iri, "nextAttempt", timestamp(now))?;
         let entry = NewEntry { kind: "sent-message", message_id: id, party: to, bytes: &envelope, peer_head: None };
-        self.append(&mut t, &entry, now)?;
+        self.append(&mut t, &mut head, &entry, now)?;
         t.commit()?;
-        drop(_writer);
+        *writer = Some(head);
+        self.committed();
+        drop(writer);
         self.get(Direction::Out, to, id)?.ok_or_else(|| LedgerError::Corrupt(iri.as_str().to_owned()))
     }
 
@@ -504,7 +555,8 @@ impl Ledger {
         receipt: impl FnOnce(ChainHead) -> (Vec<u8>, String),
     ) -> Result<Received, LedgerError> {
         let (from, id, envelope) = (message.peer, message.id, message.envelope);
-        let _writer = self.lock();
+        let mut writer = self.lock();
+        let mut chain = self.committed_head(&mut writer)?;
         let iri = Self::record_iri(Direction::In, from, id);
         let mut t = self.store.oxigraph().start_transaction()?;
         if let Some(existing) = self.read_record(Some(&t), &iri)? {
@@ -528,14 +580,16 @@ impl Ledger {
         let now = OffsetDateTime::now_utc();
         let entry =
             NewEntry { kind: "received-message", message_id: id, party: from, bytes: envelope, peer_head: sender_head };
-        let head = self.append(&mut t, &entry, now)?;
+        let head = self.append(&mut t, &mut chain, &entry, now)?;
         let (receipt_bytes, receipt_signature) = receipt(head);
         self.set(&mut t, &iri, "receipt", binary(&receipt_bytes))?;
         self.set(&mut t, &iri, "receiptSignature", text(&receipt_signature))?;
         let entry =
             NewEntry { kind: "sent-receipt", message_id: id, party: from, bytes: &receipt_bytes, peer_head: None };
-        self.append(&mut t, &entry, now)?;
+        self.append(&mut t, &mut chain, &entry, now)?;
         t.commit()?;
+        *writer = Some(chain);
+        self.committed();
         Ok(Received::New { receipt: receipt_bytes, signature: receipt_signature })
     }
 
@@ -548,7 +602,8 @@ impl Ledger {
         signature: &str,
         receiver_head: &ChainHead,
     ) -> Result<(), LedgerError> {
-        let _writer = self.lock();
+        let mut writer = self.lock();
+        let mut head = self.committed_head(&mut writer)?;
         let iri = Self::record_iri(Direction::Out, to, id);
         let mut t = self.store.oxigraph().start_transaction()?;
         if self.value(Some(&t), &iri, "state")?.as_deref() == Some(State::Delivered.as_str()) {
@@ -565,8 +620,10 @@ impl Ledger {
             bytes: receipt,
             peer_head: Some(receiver_head),
         };
-        self.append(&mut t, &entry, OffsetDateTime::now_utc())?;
+        self.append(&mut t, &mut head, &entry, OffsetDateTime::now_utc())?;
         t.commit()?;
+        *writer = Some(head);
+        self.committed();
         Ok(())
     }
 

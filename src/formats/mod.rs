@@ -54,7 +54,8 @@ pub struct JsonForm {
     pub schema_path: String,
     pub schema: serde_json::Value,
     pub validator: jsonschema::Validator,
-    pub lift: Engine,
+    /// None for a profile only the rules read.
+    pub lift: Option<Engine>,
 }
 
 pub struct XmlForm {
@@ -107,7 +108,10 @@ struct Representations {
 #[serde(deny_unknown_fields)]
 struct JsonFile {
     schema: String,
-    lift: String,
+    /// None for a profile only the rules read (sandbox plans and reports): it is validated,
+    /// never lifted or translated.
+    #[serde(default)]
+    lift: Option<String>,
     /// A second schema documenting conventions on top of a standard one (OSCAL).
     #[serde(default)]
     conventions: Option<String>,
@@ -125,6 +129,14 @@ struct XmlFile {
 /// Every profile of the content, by id.
 pub struct Registry {
     profiles: BTreeMap<ProfileId, Profile>,
+}
+
+impl Profile {
+    /// Whether documents can be translated from and into it (false for a profile only the
+    /// rules read: it has no lift).
+    pub fn translatable(&self) -> bool {
+        self.json.as_ref().is_none_or(|json| json.lift.is_some())
+    }
 }
 
 impl Registry {
@@ -186,7 +198,8 @@ fn load_profile(content: &Content, path: &str, bytes: &[u8]) -> Result<Profile, 
             if let Some(conventions) = &json.conventions {
                 read(conventions)?;
             }
-            Some(JsonForm { schema_path: json.schema.clone(), schema, validator, lift: engine(&json.lift)? })
+            let lift = json.lift.as_deref().map(engine).transpose()?;
+            Some(JsonForm { schema_path: json.schema.clone(), schema, validator, lift })
         }
         None => None,
     };

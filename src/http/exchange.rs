@@ -308,10 +308,15 @@ pub fn bind(state: AppState) -> io::Result<Option<(Server, SocketAddr, Arc<Reloa
             .default_service(web::to(super::not_found))
     })
     .on_connect(|connection, data: &mut Extensions| {
-        if let Some(tls) =
+        let Some(tls) =
             connection.downcast_ref::<actix_tls::accept::rustls_0_23::TlsStream<actix_web::rt::net::TcpStream>>()
-            && let Some(chain) = tls.get_ref().1.peer_certificates().filter(|c| !c.is_empty())
-        {
+        else {
+            return;
+        };
+        // A receipt is written as more than one TLS record; with Nagle's algorithm the
+        // last waits for the sender's delayed ACK (40 ms on Linux) on a kept-alive connection.
+        let _ = tls.get_ref().0.set_nodelay(true);
+        if let Some(chain) = tls.get_ref().1.peer_certificates().filter(|c| !c.is_empty()) {
             data.insert(PeerCertificate(chain.iter().map(|c| c.clone().into_owned()).collect()));
         }
     })
@@ -664,6 +669,11 @@ async fn attempt(
     let Some(signature) = signature else { return Attempt::Transient("the receipt carries no signature".to_owned()) };
     let receipt = match exchange.check_receipt(record, &body, &signature) {
         Ok(r) => r,
+        // Our directory expired between sending and checking: as everywhere else, wait
+        // for a current one; the resend gets the same receipt back.
+        Err(rejection) if rejection.code == RejectCode::DirectoryInvalid => {
+            return Attempt::Transient(format!("receipt not checked: {rejection}"));
+        }
         // A resend would be answered with the same receipt: an operator must look at it.
         Err(rejection) => return Attempt::Permanent(format!("receipt refused: {rejection}")),
     };

@@ -54,6 +54,8 @@ pub struct ProfileSummary {
     /// `json`, `xml` or both.
     pub forms: Vec<String>,
     pub official_machine_readable_form: bool,
+    /// False for a profile only the rules read (sandbox plans and reports).
+    pub translatable: bool,
     pub description: String,
 }
 
@@ -182,6 +184,7 @@ pub async fn profiles(state: web::Data<AppState>) -> web::Json<Vec<ProfileSummar
                 .map(str::to_owned)
                 .collect(),
             official_machine_readable_form: p.official_machine_readable_form,
+            translatable: p.translatable(),
             description: p.description.trim().to_owned(),
         })
         .collect();

@@ -127,7 +127,7 @@ mod tests {
             Literal::new_simple_literal(
                 "tab\tnew\nline \"quote\" back\\slash \u{8}\u{C}\r \u{1} \u{7F} \u{FFFE} 中文 😀",
             ),
-            Literal::new_language_tagged_literal("bonjour", "fr").unwrap().into(),
+            Literal::new_language_tagged_literal("bonjour", "fr").unwrap(),
             Literal::new_typed_literal("42", xsd::INTEGER),
             Literal::new_simple_literal(""),
         ];

@@ -102,7 +102,7 @@ enum Output<W: std::io::Write> {
         writer: W,
         with_graph: bool,
     },
-    Serializer(oxigraph::io::WriterQuadSerializer<W>),
+    Serializer(Box<oxigraph::io::WriterQuadSerializer<W>>),
 }
 
 impl<W: std::io::Write> WriterSink<W> {
@@ -111,7 +111,7 @@ impl<W: std::io::Write> WriterSink<W> {
         let output = match format {
             RdfFormat::NTriples => Output::Lines { writer, with_graph: false },
             RdfFormat::NQuads => Output::Lines { writer, with_graph: true },
-            _ => Output::Serializer(oxigraph::io::RdfSerializer::from_format(format).for_writer(writer)),
+            _ => Output::Serializer(Box::new(oxigraph::io::RdfSerializer::from_format(format).for_writer(writer))),
         };
         Self { output, quads: 0 }
     }

@@ -88,7 +88,13 @@ pub fn sync(store: &Store, sources: &[GraphSource<'_>]) -> Result<Vec<(GraphKind
     if store.oxigraph().contains_named_graph(&legacy)? {
         store.oxigraph().remove_named_graph(&legacy)?;
     }
+    let existing = store.graphs()?;
     let mut actions = Vec::with_capacity(sources.len());
+    // Graphs whose slot is empty (a first start) go in together through the bulk loader,
+    // which writes sorted files instead of one write per index entry: several times faster,
+    // and still all or nothing (nothing is visible before its commit).
+    let mut fresh: Vec<Quad> = Vec::new();
+    let mut wrote = false;
     for source in sources {
         let digest = source.digest();
         if recorded_digest(store, &source.kind)?.as_deref() == Some(digest.as_str()) && store.has_graph(&source.kind)? {
@@ -96,10 +102,31 @@ pub fn sync(store: &Store, sources: &[GraphSource<'_>]) -> Result<Vec<(GraphKind
             continue;
         }
         let quads = source.parse()?;
-        replace(store, &source.kind, &quads, &digest)?;
         actions.push((source.kind.clone(), LoadAction::Loaded { quads: quads.len() }));
+        if existing.iter().any(|(_, other)| source.kind.same_slot(other)) {
+            replace(store, &source.kind, &quads, &digest)?;
+        } else {
+            let target = source.kind.iri();
+            fresh.push(digest_quad(&target, &digest));
+            fresh.extend(quads);
+        }
+        wrote = true;
+    }
+    if !fresh.is_empty() {
+        let mut loader = store.oxigraph().bulk_loader();
+        loader.load_quads(fresh)?;
+        loader.commit()?;
+    }
+    if wrote {
+        // Move what was written out of the write-ahead log, so the next start does not
+        // replay it (a second or more on this machine).
+        store.flush()?;
     }
     Ok(actions)
+}
+
+fn digest_quad(graph: &NamedNode, digest: &str) -> Quad {
+    Quad::new(graph.clone(), CONTENT_DIGEST, Literal::new_typed_literal(digest, xsd::STRING), graph.clone())
 }
 
 fn recorded_digest(store: &Store, kind: &GraphKind) -> Result<Option<String>, StoreError> {
@@ -135,13 +162,7 @@ fn replace(store: &Store, kind: &GraphKind, quads: &[Quad], digest: &str) -> Res
     }
     transaction.insert_named_graph(target.as_ref());
     transaction.extend(quads.iter().map(QuadRef::from));
-    let digest = Literal::new_typed_literal(digest, xsd::STRING);
-    transaction.insert(QuadRef::new(
-        target.as_ref(),
-        CONTENT_DIGEST,
-        &digest,
-        GraphNameRef::NamedNode(target.as_ref()),
-    ));
+    transaction.insert(&digest_quad(&target, digest));
     transaction.commit()?;
     Ok(())
 }

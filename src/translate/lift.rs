@@ -51,8 +51,17 @@ pub fn lift(profile: &Profile, document: &Parsed) -> Result<Lifted, TranslateErr
                 .json
                 .as_ref()
                 .ok_or_else(|| TranslateError::WrongForm(format!("profile `{}` has no JSON form", profile.id)))?;
-            form.lift.run(&|_| Ok(Source::Json(&document.json)), &mut lifted).map_err(failed)?;
+            let engine = form.lift.as_ref().ok_or_else(|| rules_only(profile))?;
+            engine.run(&|_| Ok(Source::Json(&document.json)), &mut lifted).map_err(failed)?;
         }
     }
     Ok(lifted)
+}
+
+/// The refusal for a profile that only the rules read (it has no lift).
+pub fn rules_only(profile: &Profile) -> TranslateError {
+    TranslateError::WrongForm(format!(
+        "profile `{}` is read by the rules only (govgate sandbox check); it cannot be translated",
+        profile.id
+    ))
 }

@@ -128,6 +128,9 @@ impl Translator {
             None => self.detect(bytes)?,
         };
         let target = self.profile(to)?;
+        if target.json.as_ref().is_some_and(|json| json.lift.is_none()) {
+            return Err(lift::rules_only(target));
+        }
         let parsed = document::read(source, bytes)?;
         let lifted = lift::lift(source, &parsed)?;
         let seed = hex::encode(Sha256::digest(bytes));
@@ -138,6 +141,8 @@ impl Translator {
             Some(json) => {
                 let mut graph = Lifted::default();
                 json.lift
+                    .as_ref()
+                    .ok_or_else(|| lift::rules_only(target))?
                     .run(&|_| Ok(crate::rml::Source::Json(&lowered.document)), &mut graph)
                     .map_err(|e| TranslateError::Lift { profile: target.id.0.clone(), message: e.to_string() })?;
                 Some(graph)
