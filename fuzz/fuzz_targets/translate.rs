@@ -7,7 +7,8 @@ use govgate::content::Content;
 use govgate::translate::{OutputForm, Translator};
 use libfuzzer_sys::fuzz_target;
 
-static TRANSLATOR: LazyLock<Translator> = LazyLock::new(|| Translator::new(&Content::bundled()).expect("bundled content"));
+static TRANSLATOR: LazyLock<Translator> =
+    LazyLock::new(|| Translator::new(&Content::bundled()).expect("bundled content"));
 const TARGETS: &[&str] = &[
     "ai-system-profile",
     "cn-algorithm-filing",

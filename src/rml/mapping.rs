@@ -144,8 +144,25 @@ impl Reader<'_> {
         let Some(subject) = as_subject(subject) else { return Vec::new() };
         let mut objects: Vec<Term> =
             self.graph.objects_for_subject_predicate(subject, &rml(predicate)).map(TermRef::into_owned).collect();
-        objects.sort_by_key(|t| t.to_string());
+        // Blank-node labels are random per parse: order them by what they say, so a mapping
+        // yields its triples in the same order on every run.
+        objects.sort_by_cached_key(|t| self.sort_key(t, 3));
         objects
+    }
+
+    /// A term as text; a blank node as its sorted statements, `depth` levels deep.
+    fn sort_key(&self, term: &Term, depth: usize) -> String {
+        let Term::BlankNode(node) = term else { return term.to_string() };
+        if depth == 0 {
+            return String::new();
+        }
+        let mut statements: Vec<String> = self
+            .graph
+            .triples_for_subject(node)
+            .map(|t| format!("{} {}", t.predicate, self.sort_key(&t.object.into_owned(), depth - 1)))
+            .collect();
+        statements.sort();
+        format!("[{}]", statements.join("; "))
     }
 
     fn object(&self, subject: &Term, predicate: &str) -> Result<Option<Term>, RmlError> {
