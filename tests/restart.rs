@@ -22,7 +22,7 @@ fn data_survives_a_restart_and_the_release_is_not_loaded_twice() {
         assert!(gateway.load_report.iter().all(|(_, action)| matches!(action, LoadAction::Loaded { .. })));
         let count = Literal::from(120_000);
         let quad = QuadRef::new(subject, predicate, &count, GraphNameRef::NamedNode(iri.as_ref()));
-        gateway.store.oxigraph().insert(quad).unwrap();
+        gateway.store.write(|s| s.insert(quad)).unwrap();
         (gateway.store.oxigraph().len().unwrap(), gateway.store.graph_len(&gateway.ontology_graph()).unwrap())
     };
 

@@ -65,17 +65,21 @@ pub fn put(store: &Store, target: &Target, bytes: &[u8], format: RdfFormat, base
     let name = target.graph_name();
     let quads = parse(bytes, format, base, &name)?;
     let created = !target.exists(store)?;
-    let mut transaction = store.oxigraph().start_transaction().map_err(storage)?;
-    match &name {
-        GraphName::DefaultGraph => transaction.clear_graph(GraphNameRef::DefaultGraph).map_err(storage)?,
-        GraphName::NamedNode(iri) => {
-            transaction.clear_graph(iri).map_err(storage)?;
-            transaction.insert_named_graph(iri);
-        }
-        GraphName::BlankNode(_) => {}
-    }
-    transaction.extend(quads.iter().map(Quad::as_ref));
-    transaction.commit().map_err(storage)?;
+    store
+        .write(|s| {
+            let mut transaction = s.start_transaction()?;
+            match &name {
+                GraphName::DefaultGraph => transaction.clear_graph(GraphNameRef::DefaultGraph)?,
+                GraphName::NamedNode(iri) => {
+                    transaction.clear_graph(iri)?;
+                    transaction.insert_named_graph(iri);
+                }
+                GraphName::BlankNode(_) => {}
+            }
+            transaction.extend(quads.iter().map(Quad::as_ref));
+            transaction.commit()
+        })
+        .map_err(storage)?;
     Ok(created)
 }
 
@@ -88,12 +92,16 @@ pub fn post(store: &Store, target: &Target, payloads: &[(RdfFormat, &[u8])], bas
         quads.extend(parse(bytes, *format, base, &name)?);
     }
     let created = !target.exists(store)?;
-    let mut transaction = store.oxigraph().start_transaction().map_err(storage)?;
-    if let GraphName::NamedNode(iri) = &name {
-        transaction.insert_named_graph(iri);
-    }
-    transaction.extend(quads.iter().map(Quad::as_ref));
-    transaction.commit().map_err(storage)?;
+    store
+        .write(|s| {
+            let mut transaction = s.start_transaction()?;
+            if let GraphName::NamedNode(iri) = &name {
+                transaction.insert_named_graph(iri);
+            }
+            transaction.extend(quads.iter().map(Quad::as_ref));
+            transaction.commit()
+        })
+        .map_err(storage)?;
     Ok(created)
 }
 
@@ -101,14 +109,16 @@ pub fn post(store: &Store, target: &Target, payloads: &[(RdfFormat, &[u8])], bas
 pub fn delete(store: &Store, target: &Target) -> Result<bool, SparqlError> {
     match target {
         Target::Default => {
-            store.oxigraph().clear_graph(GraphNameRef::DefaultGraph).map_err(storage)?;
+            store.write(|s| s.clear_graph(GraphNameRef::DefaultGraph)).map_err(storage)?;
             Ok(true)
         }
         Target::Named(iri) => {
             if !target.exists(store)? {
                 return Ok(false);
             }
-            store.oxigraph().remove_named_graph(NamedOrBlankNode::NamedNode(iri.clone()).as_ref()).map_err(storage)?;
+            store
+                .write(|s| s.remove_named_graph(NamedOrBlankNode::NamedNode(iri.clone()).as_ref()))
+                .map_err(storage)?;
             Ok(true)
         }
     }

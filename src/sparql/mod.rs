@@ -266,7 +266,7 @@ pub fn update(
             dataset.set_available_named_graphs(named.iter().cloned().map(NamedOrBlankNode::from).collect());
         }
     }
-    prepared.on_store(store.oxigraph()).execute().map_err(|e| match e {
+    store.write(|s| prepared.on_store(s).execute()).map_err(|e| match e {
         oxigraph::sparql::UpdateEvaluationError::Storage(e) => SparqlError::Evaluation(e.to_string()),
         other => SparqlError::UpdateFailed(other.to_string()),
     })

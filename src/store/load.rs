@@ -86,7 +86,7 @@ const LEGACY_SYSTEM_GRAPH: &str = "https://w3id.org/govgate/graph/system";
 pub fn sync(store: &Store, sources: &[GraphSource<'_>]) -> Result<Vec<(GraphKind, LoadAction)>, StoreError> {
     let legacy = NamedNode::new_unchecked(LEGACY_SYSTEM_GRAPH);
     if store.oxigraph().contains_named_graph(&legacy)? {
-        store.oxigraph().remove_named_graph(&legacy)?;
+        store.write(|s| s.remove_named_graph(&legacy))?;
     }
     let existing = store.graphs()?;
     let mut actions = Vec::with_capacity(sources.len());
@@ -113,9 +113,11 @@ pub fn sync(store: &Store, sources: &[GraphSource<'_>]) -> Result<Vec<(GraphKind
         wrote = true;
     }
     if !fresh.is_empty() {
-        let mut loader = store.oxigraph().bulk_loader();
-        loader.load_quads(fresh)?;
-        loader.commit()?;
+        store.write(|s| {
+            let mut loader = s.bulk_loader();
+            loader.load_quads(fresh)?;
+            loader.commit()
+        })?;
     }
     if wrote {
         // Move what was written out of the write-ahead log, so the next start does not
@@ -156,14 +158,16 @@ fn replace(store: &Store, kind: &GraphKind, quads: &[Quad], digest: &str) -> Res
     if !stale.contains(&target) {
         stale.push(target.clone());
     }
-    let mut transaction = store.oxigraph().start_transaction()?;
-    for graph in &stale {
-        transaction.remove_named_graph(graph)?;
-    }
-    transaction.insert_named_graph(target.as_ref());
-    transaction.extend(quads.iter().map(QuadRef::from));
-    transaction.insert(&digest_quad(&target, digest));
-    transaction.commit()?;
+    store.write(|s| {
+        let mut transaction = s.start_transaction()?;
+        for graph in &stale {
+            transaction.remove_named_graph(graph)?;
+        }
+        transaction.insert_named_graph(target.as_ref());
+        transaction.extend(quads.iter().map(QuadRef::from));
+        transaction.insert(&digest_quad(&target, digest));
+        transaction.commit()
+    })?;
     Ok(())
 }
 

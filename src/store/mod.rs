@@ -24,6 +24,23 @@ pub struct Store {
     location: Option<PathBuf>,
     /// Held for the life of the process: the OS releases it when the last clone drops.
     _lock: Option<Arc<File>>,
+    views: Arc<Views>,
+}
+
+/// What is derived from the store's graph list and kept between requests: the public
+/// dataset costs a store read per named graph, more than a small query itself. Every
+/// write through [`Store::write`] moves `generation` on, which retires the cached view.
+#[derive(Default)]
+struct Views {
+    generation: std::sync::atomic::AtomicU64,
+    public: std::sync::Mutex<Option<PublicView>>,
+}
+
+struct PublicView {
+    generation: u64,
+    prefixes: Vec<String>,
+    public: Vec<NamedNode>,
+    everything: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,12 +77,12 @@ impl Store {
         #[cfg(not(feature = "rocksdb"))]
         let inner = Err(StorageError::Other("this build has no durable store (the `rocksdb` feature is off)".into()));
         let inner = inner.map_err(|source| StoreError::Open { path: dir.to_owned(), source })?;
-        Ok(Self { inner, location: Some(dir.to_owned()), _lock: Some(Arc::new(lock)) })
+        Ok(Self { inner, location: Some(dir.to_owned()), _lock: Some(Arc::new(lock)), views: Arc::default() })
     }
 
     /// A fresh store that lives in memory only.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Ok(Self { inner: oxigraph::store::Store::new()?, location: None, _lock: None })
+        Ok(Self { inner: oxigraph::store::Store::new()?, location: None, _lock: None, views: Arc::default() })
     }
 
     /// Writes what the write-ahead log holds into the store's files (durable stores only).
@@ -82,7 +99,9 @@ impl Store {
         self.location.as_deref()
     }
 
-    /// The underlying oxigraph store, for the modules that evaluate SPARQL over it.
+    /// The underlying oxigraph store, for reading. Writes to the main store go through
+    /// [`Store::write`] (the exchange ledger, a store of its own that is never published,
+    /// writes here directly).
     pub fn oxigraph(&self) -> &oxigraph::store::Store {
         &self.inner
     }
@@ -129,6 +148,31 @@ impl Store {
     /// graph, an empty default graph). Public queries then run over the union of all
     /// graphs, which oxigraph reads with one index scan instead of one per graph.
     pub fn public_dataset(&self, extra_prefixes: &[String]) -> Result<(Vec<NamedNode>, bool), StoreError> {
+        use std::sync::atomic::Ordering;
+        // Read the generation first: a write that lands while the view is computed moves it
+        // on, so the view is stored under the older number and recomputed next time.
+        let generation = self.views.generation.load(Ordering::Acquire);
+        {
+            let cached = self.views.public.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(view) = cached.as_ref().filter(|v| v.generation == generation && v.prefixes == extra_prefixes) {
+                return Ok((view.public.clone(), view.everything));
+            }
+        }
+        let (public, everything) = self.compute_public_dataset(extra_prefixes)?;
+        *self.views.public.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(PublicView { generation, prefixes: extra_prefixes.to_vec(), public: public.clone(), everything });
+        Ok((public, everything))
+    }
+
+    /// Every write to the main store goes through here, so that views derived from the
+    /// graph list (the public dataset) are recomputed after it. Reads use [`Store::oxigraph`].
+    pub fn write<T>(&self, write: impl FnOnce(&oxigraph::store::Store) -> T) -> T {
+        let result = write(&self.inner);
+        self.views.generation.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        result
+    }
+
+    fn compute_public_dataset(&self, extra_prefixes: &[String]) -> Result<(Vec<NamedNode>, bool), StoreError> {
         let mut public = Vec::new();
         let mut everything = true;
         for graph in self.inner.named_graphs() {
