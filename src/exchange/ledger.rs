@@ -442,7 +442,6 @@ impl Ledger {
         Ok(())
     }
 
-    /// Appends an entry inside the caller's transaction; returns the new head.
     /// Appends an entry after `head` and moves `head` to it. The caller stores `head` in
     /// the writer's cache once the transaction commits.
     fn append(

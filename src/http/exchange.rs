@@ -308,18 +308,16 @@ pub fn bind(state: AppState) -> io::Result<Option<(Server, SocketAddr, Arc<Reloa
             .default_service(web::to(super::not_found))
     })
     .on_connect(|connection, data: &mut Extensions| {
-        let Some(tls) =
+        if let Some(tls) =
             connection.downcast_ref::<actix_tls::accept::rustls_0_23::TlsStream<actix_web::rt::net::TcpStream>>()
-        else {
-            return;
-        };
-        // A receipt is written as more than one TLS record; with Nagle's algorithm the
-        // last waits for the sender's delayed ACK (40 ms on Linux) on a kept-alive connection.
-        let _ = tls.get_ref().0.set_nodelay(true);
-        if let Some(chain) = tls.get_ref().1.peer_certificates().filter(|c| !c.is_empty()) {
+            && let Some(chain) = tls.get_ref().1.peer_certificates().filter(|c| !c.is_empty())
+        {
             data.insert(PeerCertificate(chain.iter().map(|c| c.clone().into_owned()).collect()));
         }
     })
+    // A receipt is written as more than one TLS record; with Nagle's algorithm the last
+    // waits for the sender's delayed ACK (40 ms on Linux) on a kept-alive connection.
+    .tcp_nodelay(true)
     .tls_handshake_timeout(Duration::from_millis(config.handshake_timeout_ms.max(100)))
     // actix counts connections per worker.
     .max_connections(config.max_connections.div_ceil(WORKERS).max(1))

@@ -106,6 +106,8 @@ pub fn bind(state: AppState) -> io::Result<(Server, SocketAddr)> {
     let http = state.gateway.config.http.clone();
     let server = HttpServer::new(move || app(state.clone()))
         .shutdown_timeout(http.shutdown_timeout_secs)
+        // Answers go out as soon as they are written, not after the client's delayed ACK.
+        .tcp_nodelay(true)
         .client_request_timeout(Duration::from_secs(http.request_timeout_secs.max(1)))
         .client_disconnect_timeout(Duration::from_secs(5));
     let server = if http.workers > 0 { server.workers(http.workers) } else { server };
@@ -124,6 +126,8 @@ pub fn bind_admin(state: AppState) -> io::Result<Option<(Server, SocketAddr)>> {
     let (http, address) = (config.http.clone(), config.admin.bind);
     let server = HttpServer::new(move || admin::app(state.clone()))
         .shutdown_timeout(http.shutdown_timeout_secs)
+        // Answers go out as soon as they are written, not after the client's delayed ACK.
+        .tcp_nodelay(true)
         .client_request_timeout(Duration::from_secs(http.request_timeout_secs.max(1)))
         .client_disconnect_timeout(Duration::from_secs(5))
         .workers(1)
