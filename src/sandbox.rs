@@ -223,10 +223,20 @@ fn check_limit(
         several => several.iter().copied().find(|o| o.unit.as_deref() == Some(limit.unit.as_str())),
     };
     let duration = limit.kind == "duration-days";
-    let Some(observation) = observation.or(duration.then_some(&EMPTY)) else {
-        return unknown(limit, format!("the report has no `{}` observation in `{}`", limit.kind, limit.unit));
+    // An unstated duration is counted below: it stands as an observation in the limit's unit.
+    let counted;
+    let observation = match observation {
+        Some(observation) => observation,
+        None if duration => {
+            counted =
+                Observation { kind: limit.kind.clone(), unit: Some(limit.unit.clone()), ..Observation::default() };
+            &counted
+        }
+        None => {
+            return unknown(limit, format!("the report has no `{}` observation in `{}`", limit.kind, limit.unit));
+        }
     };
-    if observation.kind == limit.kind && observation.unit.as_deref() != Some(limit.unit.as_str()) {
+    if observation.unit.as_deref() != Some(limit.unit.as_str()) {
         return unknown(
             limit,
             format!(
@@ -272,16 +282,6 @@ fn check_limit(
     };
     LimitResult { observed: Some(observed), computed, ..blank(limit, result) }
 }
-
-static EMPTY: Observation = Observation {
-    kind: String::new(),
-    unit: None,
-    period_value: None,
-    cumulative_value: None,
-    max_item_value: None,
-    period_regions: None,
-    cumulative_regions: None,
-};
 
 fn check_regions(limit: &Limit, observation: &Observation) -> LimitResult {
     let (field, codes) = match limit.basis.as_str() {

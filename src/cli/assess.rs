@@ -46,13 +46,7 @@ pub struct SandboxArgs {
 }
 
 pub(super) fn run(config: &Config, kind: Kind, args: AssessArgs) -> Result<(), Failure> {
-    let content = load_content(config)?;
-    let translator = Translator::new(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
-    let engine = crate::startup::rules_engine(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
-    let as_of = match &args.as_of {
-        Some(date) => assess::parse_date(date).map_err(|e| Failure::new(Exit::Usage, e))?,
-        None => assess::today(),
-    };
+    let (translator, engine, as_of) = prepare(config, args.as_of.as_deref())?;
     let bytes = read_input(&args.input)?;
     let assessment = assess::assess(&translator, &engine, kind, &bytes, as_of).map_err(|e| {
         let detail = match &e {
@@ -73,13 +67,7 @@ pub(super) fn run(config: &Config, kind: Kind, args: AssessArgs) -> Result<(), F
 
 pub(super) fn sandbox(config: &Config, command: SandboxCommand) -> Result<(), Failure> {
     let SandboxCommand::Check(args) = command;
-    let content = load_content(config)?;
-    let translator = Translator::new(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
-    let engine = crate::startup::rules_engine(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
-    let as_of = match &args.as_of {
-        Some(date) => assess::parse_date(date).map_err(|e| Failure::new(Exit::Usage, e))?,
-        None => assess::today(),
-    };
+    let (translator, engine, as_of) = prepare(config, args.as_of.as_deref())?;
     let plan = read_input(&args.plan)?;
     let reports = args.reports.iter().map(|path| read_input(path)).collect::<Result<Vec<_>, _>>()?;
     let checked = assess::sandbox_check(&translator, &engine, &plan, &reports, as_of).map_err(|e| {
@@ -107,6 +95,18 @@ pub(super) fn sandbox(config: &Config, command: SandboxCommand) -> Result<(), Fa
         }
     }
     Ok(())
+}
+
+/// What every question needs: the translator, the rule engine and the date it is asked on.
+fn prepare(config: &Config, as_of: Option<&str>) -> Result<(Translator, crate::rules::Engine, time::Date), Failure> {
+    let content = load_content(config)?;
+    let translator = Translator::new(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
+    let engine = crate::startup::rules_engine(&content).map_err(|e| Failure::new(Exit::InvalidInput, e))?;
+    let as_of = match as_of {
+        Some(date) => assess::parse_date(date).map_err(|e| Failure::new(Exit::Usage, e))?,
+        None => assess::today(),
+    };
+    Ok((translator, engine, as_of))
 }
 
 fn read_input(path: &std::path::Path) -> Result<Vec<u8>, Failure> {

@@ -136,14 +136,12 @@ fn split_sandbox_request(body: &[u8]) -> Result<(Vec<u8>, Vec<Vec<u8>>), ApiErro
         #[serde(default)]
         reports: Vec<serde_json::Value>,
     }
-    let wrapped = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .is_some_and(|v| v.get("plan").is_some() && v.get("profile").is_none());
-    if !wrapped {
+    let value = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let Some(value) = value.filter(|v| v.get("plan").is_some() && v.get("profile").is_none()) else {
         return Ok((body.to_vec(), Vec::new()));
-    }
+    };
     let request: Request =
-        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("the request: {e}")))?;
+        serde_json::from_value(value).map_err(|e| ApiError::BadRequest(format!("the request: {e}")))?;
     let bytes = |v: &serde_json::Value| serde_json::to_vec(v).map_err(ApiError::internal);
     Ok((bytes(&request.plan)?, request.reports.iter().map(bytes).collect::<Result<_, _>>()?))
 }
