@@ -123,6 +123,9 @@ pub struct SparqlConfig {
     /// Parts sharing no variable a query may join (a cartesian product); oxigraph cannot
     /// stop a product of three or more at its time limit, so those are refused.
     pub max_join_parts: usize,
+    /// Milliseconds a lookup-shaped query may run on the worker that received it before it
+    /// is moved to the blocking pool (see `sparql::quick`); 0 sends every query to the pool.
+    pub quick_budget_ms: u64,
     /// IRI prefixes of further graphs the public endpoint may show, beyond the ontology
     /// release and the mapping sets (for example a reference dataset loaded by an operator).
     pub public_graph_prefixes: Vec<String>,
@@ -184,6 +187,7 @@ impl Default for SparqlConfig {
             max_concurrent: 4,
             max_query_bytes: 16 * 1024,
             max_join_parts: 2,
+            quick_budget_ms: 2,
             public_graph_prefixes: Vec::new(),
         }
     }

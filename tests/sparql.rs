@@ -293,6 +293,40 @@ async fn hostile_queries_get_bounded_clear_answers() {
     assert_eq!(status, StatusCode::OK);
 }
 
+async fn quick_fallbacks(app: &common::TestApp) -> u64 {
+    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let value = metrics.lines().find_map(|l| l.strip_prefix("govgate_sparql_quick_fallbacks_total "));
+    value.and_then(|v| v.trim().parse().ok()).expect("the fallback counter is exported")
+}
+
+#[tokio::test]
+async fn a_lookup_that_outruns_its_budget_is_answered_from_the_pool() {
+    let app = spawn_app_with(|config| {
+        config.sparql.public_graph_prefixes = vec!["urn:test:".to_owned()];
+        config.sparql.max_results = 10_000;
+    })
+    .await;
+    // One subject with 1,000 values: two patterns on it, sharing no variable, make a
+    // million pairs, although the query has the shape of a lookup.
+    let values: Vec<String> = (0..1000).map(|i| i.to_string()).collect();
+    let insert = format!("INSERT DATA {{ GRAPH <urn:test:big> {{ <urn:s> <urn:p> {} }} }}", values.join(", "));
+    assert_eq!(admin_update(&app, &insert).await, StatusCode::NO_CONTENT);
+    let public = app.url("/sparql");
+
+    // A real lookup is answered, on the worker or (when the machine is busy) on the pool.
+    let (status, answer) = select(&app, &public, "SELECT ?o WHERE { <urn:s> <urn:p> ?o FILTER(?o = 42) }", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bindings(&answer, "o"), ["42"]);
+    let before = quick_fallbacks(&app).await;
+
+    // Far past the 2 ms budget, well within the 10 s time limit: answered from the pool.
+    let pairs = "SELECT ?a WHERE { <urn:s> ?p ?a . <urn:s> ?q ?b FILTER(?a = ?b + 1) }";
+    let (status, answer) = select(&app, &public, pairs, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(bindings(&answer, "a").len(), 999);
+    assert_eq!(quick_fallbacks(&app).await, before + 1, "the long evaluation was moved off the worker");
+}
+
 /// A query that runs far longer than the test waits for it, unless it is cancelled.
 const SLOW: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }";
 

@@ -1,7 +1,7 @@
 //! Prometheus metrics: request counts and latencies by route, method and status, plus the
 //! process's own figures (resident memory, CPU, open files).
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
 
 /// The metrics of one gateway process.
 pub struct Metrics {
@@ -9,6 +9,7 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     queries: HistogramVec,
+    quick_fallbacks: IntCounter,
     exchange: IntCounterVec,
     tls_refusals: IntCounterVec,
 }
@@ -38,6 +39,12 @@ impl Metrics {
             &["outcome"],
         )
         .expect("static metric definition");
+        let quick_fallbacks = IntCounter::new(
+            "sparql_quick_fallbacks_total",
+            "Lookup-shaped queries that ran past their budget on a worker and were evaluated again on the blocking pool",
+        )
+        .expect("static metric definition");
+        registry.register(Box::new(quick_fallbacks.clone())).expect("registered once");
         let exchange = IntCounterVec::new(
             Opts::new(
                 "exchange_messages_total",
@@ -64,7 +71,7 @@ impl Metrics {
         registry
             .register(Box::new(prometheus::process_collector::ProcessCollector::for_self()))
             .expect("registered once");
-        Self { registry, requests, latency, queries, exchange, tls_refusals }
+        Self { registry, requests, latency, queries, quick_fallbacks, exchange, tls_refusals }
     }
 
     /// Records one finished request. `route` is the matched pattern, never the raw path,
@@ -87,6 +94,11 @@ impl Metrics {
     /// Records one SPARQL evaluation and how it ended.
     pub fn observe_query(&self, outcome: &str, seconds: f64) {
         self.queries.with_label_values(&[outcome]).observe(seconds);
+    }
+
+    /// Counts one lookup moved from a worker to the blocking pool.
+    pub fn observe_quick_fallback(&self) {
+        self.quick_fallbacks.inc();
     }
 
     /// The text exposition format.

@@ -40,6 +40,8 @@ pub struct AppState {
     pub exchange: Option<Arc<crate::exchange::Exchange>>,
     pub metrics: Arc<Metrics>,
     sparql_gate: Arc<sparql::QueryGate>,
+    /// Watches lookups evaluated on the workers; `None` sends every query to the pool.
+    sparql_watchdog: Option<crate::sparql::quick::Watchdog>,
 }
 
 impl AppState {
@@ -47,7 +49,19 @@ impl AppState {
         let gate =
             sparql::QueryGate(Arc::new(tokio::sync::Semaphore::new(gateway.config.sparql.max_concurrent.max(1))));
         let exchange = gateway.exchange.clone();
-        Self { gateway: Arc::new(gateway), exchange, metrics: Arc::new(Metrics::new()), sparql_gate: Arc::new(gate) }
+        let sparql_watchdog = match gateway.config.sparql.quick_budget_ms {
+            0 => None,
+            _ => crate::sparql::quick::Watchdog::start()
+                .inspect_err(|e| tracing::warn!(error = %e, "no SPARQL watchdog thread; every query goes to the pool"))
+                .ok(),
+        };
+        Self {
+            gateway: Arc::new(gateway),
+            exchange,
+            metrics: Arc::new(Metrics::new()),
+            sparql_gate: Arc::new(gate),
+            sparql_watchdog,
+        }
     }
 }
 

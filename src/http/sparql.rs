@@ -261,6 +261,19 @@ async fn answer(
         public_prefixes: config.public_graph_prefixes.clone(),
     };
     let started = std::time::Instant::now();
+    // A lookup runs here, on this worker, unless it outruns its budget (see `sparql::quick`).
+    let budget = Duration::from_millis(config.quick_budget_ms).min(timeout);
+    if let Some(watchdog) = state.sparql_watchdog.as_ref().filter(|_| sparql::quick::looks_quick(&parsed)) {
+        let watch = watchdog.watch(budget);
+        let quick = Evaluation { cancel: watch.token(), ..evaluation.clone() };
+        match sparql::execute(&store, parsed.clone(), &protocol, &quick) {
+            Err(SparqlError::Timeout(_)) if watch.token().is_cancelled() => state.metrics.observe_quick_fallback(),
+            result => {
+                drop(permit);
+                return respond(state, Ok(result), started);
+            }
+        }
+    }
     // The permit travels with the evaluation: a query oxigraph cannot interrupt (a
     // cartesian product inside an aggregate checks no token) keeps its slot until it ends,
     // so runaway queries can never hold more than `max_concurrent` threads.
@@ -278,6 +291,15 @@ async fn answer(
         Ok(result) => result,
         Err(_) => Ok(Err(SparqlError::Timeout(timeout))),
     };
+    respond(state, result, started)
+}
+
+/// Records how an evaluation ended and turns its answer into the response.
+fn respond(
+    state: &AppState,
+    result: Result<Result<sparql::Answer, SparqlError>, actix_web::error::BlockingError>,
+    started: std::time::Instant,
+) -> Result<HttpResponse, ApiError> {
     let outcome = match &result {
         Ok(Ok(_)) => "ok",
         Ok(Err(SparqlError::Timeout(_) | SparqlError::Cancelled)) => "timeout",

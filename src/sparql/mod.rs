@@ -14,6 +14,7 @@ pub mod describe;
 pub mod graph_store;
 pub mod guard;
 pub mod negotiate;
+pub mod quick;
 
 use std::io::Write;
 use std::time::Duration;
