@@ -110,7 +110,7 @@ fn ms(since: Instant) -> f64 {
 
 /// The graphs a release is made of: the ontology (every Turtle file below `ontology/`)
 /// and one graph per crosswalk mapping-set version.
-fn release_sources(content: &Content) -> Result<Vec<GraphSource<'_>>, StartupError> {
+pub fn release_sources(content: &Content) -> Result<Vec<GraphSource<'_>>, StartupError> {
     let ontology: Vec<_> = content
         .files("ontology/", ".ttl")
         .map(|f| (f.path.as_str(), f.bytes.as_ref(), SourceFormat::Rdf(RdfFormat::Turtle)))

@@ -19,6 +19,7 @@ mod exchange;
 mod lift;
 mod mappings;
 mod ontology;
+mod push;
 mod query;
 mod translate;
 
@@ -140,6 +141,9 @@ pub enum Command {
     /// Run a SPARQL query against the embedded store (the public graphs unless
     /// --all-graphs) and print the answer.
     Query(query::QueryArgs),
+    /// Load the release (ontology and mapping sets) into a remote RDF store over the SPARQL
+    /// 1.1 Protocol, one loader at a time; unchanged graphs are left alone.
+    Push(push::PushArgs),
     /// Send a document to another agency's gateway: sealed, queued in the running gateway's
     /// outbox and delivered over mutual TLS with a signed receipt.
     Send(exchange::SendArgs),
@@ -237,6 +241,7 @@ impl Cli {
             Command::Classify(args) => assess::run(&config, crate::rules::Kind::Applicability, args),
             Command::Sandbox(command) => assess::sandbox(&config, command),
             Command::Query(args) => query::run(config, args),
+            Command::Push(args) => push::run(&config, args),
             Command::Send(args) => exchange::send(&config, args),
             Command::Outbox(args) => exchange::list(&config, args, "outbox"),
             Command::Inbox(args) => exchange::list(&config, args, "inbox"),

@@ -18,6 +18,8 @@ pub enum GraphKind {
     Document { id: String },
     /// The agency exchange: inbox, outbox and evidence chain (private).
     Exchange,
+    /// Leases that replicas sharing a remote store take before they write (private).
+    Coordination,
 }
 
 impl GraphKind {
@@ -30,6 +32,7 @@ impl GraphKind {
             }
             GraphKind::Document { id } => format!("document/{}", segment(id)),
             GraphKind::Exchange => "exchange".to_owned(),
+            GraphKind::Coordination => "coordination".to_owned(),
         };
         NamedNode::new_unchecked(format!("{GRAPH_ROOT}{path}"))
     }
@@ -45,6 +48,7 @@ impl GraphKind {
             }
             ["document", id] => Some(GraphKind::Document { id: (*id).to_owned() }),
             ["exchange"] => Some(GraphKind::Exchange),
+            ["coordination"] => Some(GraphKind::Coordination),
             _ => None,
         }
     }
@@ -90,6 +94,7 @@ mod tests {
             GraphKind::MappingSet { set: "eu-aiact--cn-genai".into(), version: "2026.1".into() },
             GraphKind::Document { id: "0b6f".into() },
             GraphKind::Exchange,
+            GraphKind::Coordination,
         ];
         for kind in kinds {
             let iri = kind.iri();
@@ -98,6 +103,7 @@ mod tests {
         assert!(GraphKind::Ontology { release: "x".into() }.is_public());
         assert!(!GraphKind::Document { id: "x".into() }.is_public());
         assert!(!GraphKind::Exchange.is_public());
+        assert!(!GraphKind::Coordination.is_public());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::{GraphKind, Store, StoreError};
 
 /// Predicate of the triple that records a graph's content digest, in that graph.
-const CONTENT_DIGEST: NamedNodeRef<'static> =
+pub(super) const CONTENT_DIGEST: NamedNodeRef<'static> =
     NamedNodeRef::new_unchecked("https://w3id.org/govgate/core#contentDigest");
 
 /// A converter from a non-RDF source file to quads: (path, bytes, graph) to the quads of
@@ -48,7 +48,7 @@ pub enum LoadAction {
 }
 
 impl GraphSource<'_> {
-    fn digest(&self) -> String {
+    pub(super) fn digest(&self) -> String {
         let mut hasher = Sha256::new();
         for (path, bytes, _) in &self.files {
             hasher.update(path.as_bytes());
@@ -127,7 +127,7 @@ pub fn sync(store: &Store, sources: &[GraphSource<'_>]) -> Result<Vec<(GraphKind
     Ok(actions)
 }
 
-fn digest_quad(graph: &NamedNode, digest: &str) -> Quad {
+pub(super) fn digest_quad(graph: &NamedNode, digest: &str) -> Quad {
     Quad::new(graph.clone(), CONTENT_DIGEST, Literal::new_typed_literal(digest, xsd::STRING), graph.clone())
 }
 

@@ -3,7 +3,10 @@
 //! policy ([`graphs`]) and the versioned start-up loading of release content ([`load`]).
 
 pub mod graphs;
+pub mod lease;
 pub mod load;
+pub mod push;
+pub mod remote;
 
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
