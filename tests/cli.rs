@@ -130,3 +130,24 @@ fn query_answers_from_the_embedded_store_in_the_format_asked() {
     let bad = govgate().arg("--data-dir").arg(dir.path()).args(["query", "SELECT * WHERE { ?s ?p }"]).output().unwrap();
     assert_one_line_failure(&bad, 5, &["syntax error", "1:25"]);
 }
+
+#[test]
+fn a_query_does_not_open_the_exchange() {
+    // A configuration whose exchange material is out of reach (as on a machine where only
+    // the gateway's service account can read the keys): queries still answer.
+    let output = govgate()
+        .env("GOVGATE_EXCHANGE__ENABLED", "true")
+        .env("GOVGATE_EXCHANGE__AGENCY", "eu-ai-office")
+        .env("GOVGATE_EXCHANGE__DIRECTORY", "/nonexistent/directory.json")
+        .env("GOVGATE_EXCHANGE__DIRECTORY_KEY", "not-a-key")
+        .env("GOVGATE_EXCHANGE__CERTIFICATE", "/nonexistent/cert.pem")
+        .env("GOVGATE_EXCHANGE__PRIVATE_KEY", "/nonexistent/key.pem")
+        .env("GOVGATE_EXCHANGE__SIGNING_KEY", "/nonexistent/sign.pem")
+        .env("GOVGATE_EXCHANGE__SIGNING_KID", "eu-1")
+        .env("GOVGATE_EXCHANGE__CRLS", "[/nonexistent/ca.crl]")
+        .args(["query", "--in-memory", "ASK { ?s a <https://w3id.org/govgate/core#Instrument> }"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8(output.stdout).unwrap().contains("true"));
+}

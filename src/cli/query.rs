@@ -30,7 +30,10 @@ pub struct QueryArgs {
     pub in_memory: bool,
 }
 
-pub(super) fn run(config: Config, args: QueryArgs) -> Result<(), Failure> {
+pub(super) fn run(mut config: Config, args: QueryArgs) -> Result<(), Failure> {
+    // A query reads the main store only: the exchange (its keys, directory and ledger) is
+    // not opened, so it need not be reachable from here.
+    config.exchange.enabled = false;
     let text = if args.query == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(|e| Failure::new(Exit::Failure, e))?;
