@@ -23,7 +23,6 @@
 use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use super::GraphKind;
 use super::remote::{RemoteError, RemoteStore};
@@ -121,11 +120,33 @@ fn lease_iri(name: &str) -> String {
     format!("https://w3id.org/govgate/lease/{safe}")
 }
 
+/// An `xsd:dateTime` literal in UTC, written field by field (RFC 3339 formatting can fail
+/// for years past 9999; this cannot).
 fn date_time(at: OffsetDateTime) -> String {
-    let text = at.format(&Rfc3339).unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned());
-    format!("\"{text}\"^^<http://www.w3.org/2001/XMLSchema#dateTime>")
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.nanosecond()
+    )
 }
 
 fn string_literal(value: &str) -> String {
     oxigraph::model::Literal::new_simple_literal(value).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_xsd_date_times_in_utc() {
+        let at = time::macros::datetime!(2026-11-29 23:05:01.5 +08:00);
+        assert_eq!(date_time(at), "\"2026-11-29T15:05:01.500000000Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime>");
+    }
 }
