@@ -221,9 +221,11 @@ impl Exchange {
         Ok(true)
     }
 
-    /// The loaded directory file and its signature, as read.
-    pub fn signed_directory(&self) -> (Vec<u8>, String) {
-        self.trust.read().unwrap_or_else(|e| e.into_inner()).signed.clone()
+    /// The loaded directory and the file it was read from with its signature, taken
+    /// together so that an evidence bundle never pairs one version with another's file.
+    pub fn signed_directory(&self) -> (Arc<Directory>, (Vec<u8>, String)) {
+        let trust = self.trust.read().unwrap_or_else(|e| e.into_inner());
+        (trust.directory.clone(), trust.signed.clone())
     }
 
     /// Changes each time new trust material is adopted (clients built before are stale).

@@ -821,8 +821,8 @@ async fn export(state: web::Data<AppState>, path: web::Path<String>) -> Result<H
             },
         };
         let chain = exchange.ledger.entries(first.seq)?;
-        let signed_directory = Some(exchange.signed_directory());
-        Ok(Some(evidence::bundle(&exchange.config.agency, &record, &exchange.directory_any(), signed_directory, chain)))
+        let (directory, signed) = exchange.signed_directory();
+        Ok(Some(evidence::bundle(&exchange.config.agency, &record, &directory, Some(signed), chain)))
     })
     .await
     .map_err(ApiError::internal)?
