@@ -4,8 +4,9 @@
 The data is exported from govgate's own public endpoint (every public graph, as N-Quads)
 and loaded into a plain Oxigraph server with a union default graph, so both answer the
 same queries over the same quads. Each query must return the same number of results on
-both servers before anything is timed. Then, one server at a time (the machine has two
-cores): sequential latency per query, and throughput with N keep-alive clients.
+both servers before anything is timed. Then, one server under load at a time (the machine
+has two cores), in alternating rounds: sequential latency per query, and throughput with N
+keep-alive clients.
 
     PY=$(scripts/pyenv)/bin/python
     $PY benches/sparql_vs_oxigraph.py --govgate "$CARGO_TARGET_DIR/release/govgate" --markdown
@@ -164,23 +165,26 @@ def export(govgate, out):
     return len(graphs), quads
 
 
-def latency(server, runs):
+def latency_samples(server, runs):
     """Per query: one warm-up, then `runs` sequential requests on one connection (ms)."""
-    conn, results = server.connect(), {}
+    conn, samples = server.connect(), {}
     for name, kind, query in QUERIES:
-        text, samples = PREFIXES + query, []
+        text, samples[name] = PREFIXES + query, []
         post(conn, server.path, text, ACCEPT[kind])
         for _ in range(runs):
             start = time.perf_counter()
             status, _ = post(conn, server.path, text, ACCEPT[kind])
-            samples.append((time.perf_counter() - start) * 1e3)
+            samples[name].append((time.perf_counter() - start) * 1e3)
             if status != 200:
                 raise SystemExit(f"{server.name}: {name} answered {status} while timed")
-        samples.sort()
-        p95 = samples[max(0, math.ceil(0.95 * len(samples)) - 1)]
-        results[name] = {"median_ms": statistics.median(samples), "p95_ms": p95}
     conn.close()
-    return results
+    return samples
+
+
+def summarise(samples):
+    samples = sorted(samples)
+    p95 = samples[max(0, math.ceil(0.95 * len(samples)) - 1)]
+    return {"median_ms": statistics.median(samples), "p95_ms": p95}
 
 
 def throughput(server, clients, seconds):
@@ -289,15 +293,28 @@ def main():
                 print(f"RESULT COUNT DIFFERS: {name}: govgate {g}, oxigraph {o}", file=sys.stderr)
             raise SystemExit("the servers disagree; nothing timed")
 
-        # Measurement: one server at a time, so neither steals the other's cores.
-        for name in ("govgate", "oxigraph"):
-            server = start(name)
+        # Measurement: both servers run, but only one is under load at a time (an idle
+        # server uses no CPU). The rounds alternate govgate, oxigraph, oxigraph, govgate,
+        # so that a drift in the machine's speed during the run (other tenants, CPU
+        # frequency) weighs on both servers alike instead of on whichever went second.
+        servers = {name: start(name) for name in ("govgate", "oxigraph")}
+        samples = {name: {q[0]: [] for q in QUERIES} for name in servers}
+        served = {name: {"requests": 0, "errors": 0, "seconds": 0.0} for name in servers}
+        before = machine()["loadavg"]
+        for name in ("govgate", "oxigraph", "oxigraph", "govgate"):
             print(f"timing {name} ({versions[name]})...", file=sys.stderr)
-            before = machine()["loadavg"]
-            results[name] = {"latency": latency(server, args.runs),
-                             "throughput": throughput(server, args.clients, args.seconds),
+            for query, times in latency_samples(servers[name], math.ceil(args.runs / 2)).items():
+                samples[name][query].extend(times)
+            t = throughput(servers[name], args.clients, args.seconds / 2)
+            for key in served[name]:
+                served[name][key] += t[key]
+        for name in servers:
+            t = served[name]
+            results[name] = {"latency": {q: summarise(times) for q, times in samples[name].items()},
+                             "throughput": dict(t, seconds=round(t["seconds"], 2),
+                                                requests_per_s=t["requests"] / t["seconds"]),
                              "loadavg_before": before, "loadavg_after": machine()["loadavg"]}
-            server.stop()
+            servers[name].stop()
     finally:
         for server in running:
             server.stop()
