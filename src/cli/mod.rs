@@ -253,6 +253,10 @@ impl Cli {
 
 fn serve(config: Config) -> Result<(), Failure> {
     telemetry::init(&config.log);
+    if config.sparql.quick_budget_ms > 0 {
+        // Before the release is loaded: see `Watchdog::shared`.
+        crate::sparql::quick::Watchdog::shared();
+    }
     let gateway = Gateway::start(config, StoreMode::Durable)?;
     tracing::info!(
         release = content::ONTOLOGY_RELEASE,
@@ -261,10 +265,10 @@ fn serve(config: Config) -> Result<(), Failure> {
         graphs = ?gateway.load_report,
         "store open, release loaded"
     );
+    release_startup_memory();
     let runtime = actix_web::rt::System::new();
     runtime.block_on(async move {
         let state = AppState::new(gateway);
-        release_startup_memory();
         let cannot_listen = |e| Failure::new(Exit::Failure, format!("cannot listen: {e}"));
         let (server, address) = http::bind(state.clone()).map_err(cannot_listen)?;
         let admin = http::bind_admin(state.clone())
@@ -305,8 +309,6 @@ fn serve(config: Config) -> Result<(), Failure> {
 
 /// Start-up parses the whole release (and, on a first start, bulk-loads it); glibc keeps
 /// the freed pages for reuse. Give them back, so an idle gateway holds only what it uses.
-/// Called once the application state exists: trimming before the SPARQL watchdog thread
-/// was started left about 35 MiB resident after a first start (measured, not explained).
 fn release_startup_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's own heaps to the system.

@@ -51,9 +51,7 @@ impl AppState {
         let exchange = gateway.exchange.clone();
         let sparql_watchdog = match gateway.config.sparql.quick_budget_ms {
             0 => None,
-            _ => crate::sparql::quick::Watchdog::start()
-                .inspect_err(|e| tracing::warn!(error = %e, "no SPARQL watchdog thread; every query goes to the pool"))
-                .ok(),
+            _ => crate::sparql::quick::Watchdog::shared(),
         };
         Self {
             gateway: Arc::new(gateway),

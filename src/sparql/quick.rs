@@ -177,7 +177,24 @@ impl Drop for Watch {
 }
 
 impl Watchdog {
-    /// Starts the watchdog thread; it lives as long as any clone of the handle.
+    /// The process's watchdog, started on first use; `None` if its thread could not start.
+    /// `govgate serve` calls this before it loads the release: a thread started after
+    /// start-up's large allocations were freed left about 35 MiB resident (measured with
+    /// glibc's allocator; the cause is presumed to be its reuse of a freed arena).
+    pub fn shared() -> Option<Self> {
+        static SHARED: std::sync::OnceLock<Option<Watchdog>> = std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| {
+                Self::start()
+                    .inspect_err(
+                        |e| tracing::warn!(error = %e, "no SPARQL watchdog thread; every query goes to the pool"),
+                    )
+                    .ok()
+            })
+            .clone()
+    }
+
+    /// Starts a watchdog thread; it lives as long as any clone of the handle.
     pub fn start() -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             watched: Mutex::new(Vec::new()),
