@@ -384,6 +384,7 @@ async fn a_thousand_concurrent_requests_are_all_answered_within_bounded_memory()
     assert_eq!(ok, 1000, "every request answered: {ok}");
     let grown_mib = resident_kib().saturating_sub(before) / 1024;
     assert!(grown_mib < 512, "resident memory grew by {grown_mib} MiB");
+    app.stop().await;
 }
 
 fn resident_kib() -> u64 {

@@ -26,6 +26,14 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Stops the server and waits for it, so that no worker thread still holds the store
+    /// while the test process exits (RocksDB must not be closed during the exit's C++
+    /// teardown).
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.server.await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.address, path)
     }
