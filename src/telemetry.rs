@@ -16,3 +16,16 @@ pub fn init(config: &LogConfig) {
     // An error only means a subscriber is already installed.
     drop(result);
 }
+
+/// An error with its sources, "outer: inner: innermost", for logs and messages that must
+/// say why (a transport error's own text rarely does).
+pub fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

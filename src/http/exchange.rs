@@ -639,7 +639,7 @@ async fn attempt(
     let response = match response {
         Ok(r) => r,
         Err(e) => {
-            let text = error_chain(&e);
+            let text = crate::telemetry::cause_chain(&e);
             // The peer's verdict on our certificate (a TLS alert) or a server that is not the
             // agency's pinned gateway cannot change by resending. Anything local (a stale CRL
             // here, a connection refused, a timeout) can, once fixed.
@@ -685,17 +685,6 @@ async fn attempt(
         Ok(Err(e)) => Attempt::Transient(format!("cannot store the receipt: {e}")),
         Err(e) => Attempt::Transient(format!("cannot store the receipt: {e}")),
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 // ---- admin routes ---------------------------------------------------------------------

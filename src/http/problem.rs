@@ -156,7 +156,7 @@ pub fn render(status: StatusCode, error: Option<&actix_web::Error>, request_id: 
     let detail = if status.is_server_error() {
         if let Some(error) = error {
             let cause = match api_error {
-                Some(api_error) => cause_chain(api_error),
+                Some(api_error) => crate::telemetry::cause_chain(api_error),
                 None => error.to_string(),
             };
             tracing::error!(request_id, error = %cause, "request failed");
@@ -200,16 +200,4 @@ pub fn render(status: StatusCode, error: Option<&actix_web::Error>, request_id: 
 
 fn slug(status: StatusCode) -> String {
     status.canonical_reason().unwrap_or("error").to_lowercase().replace([' ', '\''], "-")
-}
-
-/// "outer: inner: innermost", for the log.
-fn cause_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -164,14 +164,7 @@ impl RemoteStore {
 
 fn transport(url: &str, error: &reqwest::Error) -> RemoteError {
     // reqwest's own message is terse ("error sending request"); its source says why.
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    RemoteError::Transport { url: url.to_owned(), message }
+    RemoteError::Transport { url: url.to_owned(), message: crate::telemetry::cause_chain(error) }
 }
 
 async fn check(url: &str, response: reqwest::Response) -> Result<Vec<u8>, RemoteError> {
